@@ -1,0 +1,29 @@
+namespace StreamKit.Codecs;
+
+/// <summary>Turns one record's payload bytes into the user's struct.</summary>
+/// <remarks>
+/// Implementations are called once per record on the hot path: they must not allocate on success. On failure they
+/// return <see langword="false"/> with a human-readable reason (allocating there is fine: it is the bad path) and
+/// the runner sends the raw bytes to the dead-letter sink. They never throw for bad input.
+/// </remarks>
+/// <typeparam name="T">The record struct.</typeparam>
+public interface IRecordDecoder<T>
+    where T : struct
+{
+    /// <summary>Decodes <paramref name="payload"/> into <paramref name="record"/>, which starts as <c>default</c>.</summary>
+    /// <param name="payload">Exactly one record's bytes.</param>
+    /// <param name="record">The record to fill.</param>
+    /// <param name="error">Why the payload was rejected; <see langword="null"/> on success.</param>
+    /// <returns><see langword="true"/> when the record was decoded.</returns>
+    bool TryDecode(ReadOnlySpan<byte> payload, ref T record, out string? error);
+}
+
+/// <summary>Writes one record in a wire format.</summary>
+/// <remarks>Called per output record: must not allocate once its output buffer has grown to size.</remarks>
+/// <typeparam name="T">The record struct.</typeparam>
+public interface IRecordEncoder<T>
+{
+    /// <summary>Appends the encoding of <paramref name="record"/> to <paramref name="output"/>.</summary>
+    /// <remarks>Framing (a newline for JSON lines) is part of the encoding.</remarks>
+    void Encode(in T record, System.Buffers.IBufferWriter<byte> output);
+}

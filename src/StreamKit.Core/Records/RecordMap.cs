@@ -1,0 +1,283 @@
+using System.Text;
+
+namespace StreamKit.Records;
+
+/// <summary>Stores a decoded value into a field of the record being built.</summary>
+/// <remarks>Called once per field per record on the hot path: keep it a <c>static</c> lambda that captures nothing.</remarks>
+public delegate void FieldSetter<T, in TValue>(ref T record, TValue value);
+
+/// <summary>Reads a field of a record for encoding.</summary>
+public delegate TValue FieldGetter<T, out TValue>(in T record);
+
+/// <summary>Stores a UTF-8 string field; returns <see langword="false"/> when the value is not acceptable (the record is dead-lettered).</summary>
+/// <remarks>The span is only valid during the call: intern it (see <see cref="Keys.Utf8Interner"/>) or parse it, never keep it.</remarks>
+public delegate bool Utf8FieldSetter<T>(ref T record, ReadOnlySpan<byte> utf8);
+
+/// <summary>Returns a UTF-8 string field for encoding.</summary>
+/// <remarks>The span must stay valid until the encoder returns: a <c>u8</c> literal or interned bytes are ideal.</remarks>
+public delegate ReadOnlySpan<byte> Utf8FieldGetter<T>(in T record);
+
+/// <summary>The logical type of a mapped field; codecs translate it to their own wire types.</summary>
+public enum FieldKind
+{
+    /// <summary>A 32-bit signed integer. Decoders accept any wire integer that fits.</summary>
+    Int32,
+
+    /// <summary>A 64-bit signed integer.</summary>
+    Int64,
+
+    /// <summary>A 64-bit float. Decoders accept integers and floats.</summary>
+    Double,
+
+    /// <summary>A boolean.</summary>
+    Boolean,
+
+    /// <summary>A UTF-8 string.</summary>
+    String,
+
+    /// <summary>Milliseconds since the Unix epoch, UTC (Avro <c>timestamp-millis</c>, MessagePack timestamp extension).</summary>
+    TimestampMillis,
+}
+
+/// <summary>One field of a <see cref="RecordMap{T}"/>: its name, kind, and how to set and get it.</summary>
+/// <remarks>Codecs call the typed <c>Set*</c>/<c>Get*</c> methods matching <see cref="Kind"/>; calling another one throws.</remarks>
+public sealed class RecordField<T>
+    where T : struct
+{
+    private readonly Delegate? _setter;
+    private readonly Delegate? _getter;
+
+    internal RecordField(string name, FieldKind kind, Delegate? setter, Delegate? getter, bool required, int index)
+    {
+        Name = name;
+        Utf8Name = Encoding.UTF8.GetBytes(name);
+        Kind = kind;
+        _setter = setter;
+        _getter = getter;
+        IsRequired = required && setter is not null;
+        Index = index;
+    }
+
+    /// <summary>The field's name as it appears on the wire (JSON property, MessagePack map key, Avro field name).</summary>
+    public string Name { get; }
+
+    /// <summary>The name's UTF-8 bytes, for allocation-free matching.</summary>
+    public ReadOnlyMemory<byte> Utf8Name { get; }
+
+    /// <summary>The field's logical type.</summary>
+    public FieldKind Kind { get; }
+
+    /// <summary>Whether a record lacking this field is malformed (dead-lettered) rather than left at its default.</summary>
+    public bool IsRequired { get; }
+
+    /// <summary>The field's position in its map, below 64.</summary>
+    public int Index { get; }
+
+    /// <summary>Whether decoders can store this field (it has a setter).</summary>
+    public bool CanSet => _setter is not null;
+
+    /// <summary>Whether encoders can write this field (it has a getter).</summary>
+    public bool CanGet => _getter is not null;
+
+    /// <summary>Stores an integer; <see cref="FieldKind.Int32"/> fields range-check it.</summary>
+    /// <returns><see langword="false"/> when the value does not fit the field.</returns>
+    public bool SetInt64(ref T record, long value)
+    {
+        switch (Kind)
+        {
+            case FieldKind.Int64:
+            case FieldKind.TimestampMillis:
+                ((FieldSetter<T, long>)_setter!)(ref record, value);
+                return true;
+            case FieldKind.Int32:
+                if (value is < int.MinValue or > int.MaxValue)
+                {
+                    return false;
+                }
+
+                ((FieldSetter<T, int>)_setter!)(ref record, (int)value);
+                return true;
+            case FieldKind.Double:
+                ((FieldSetter<T, double>)_setter!)(ref record, value);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Stores a float into a <see cref="FieldKind.Double"/> field; integer fields accept only integral values.</summary>
+    /// <returns><see langword="false"/> when the value does not fit the field.</returns>
+    public bool SetDouble(ref T record, double value)
+    {
+        if (Kind == FieldKind.Double)
+        {
+            ((FieldSetter<T, double>)_setter!)(ref record, value);
+            return true;
+        }
+
+        // An integer field accepts 3.0 but not 3.5 or NaN: silently truncating would corrupt keys.
+        return Kind is FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis
+            && Math.Floor(value) == value
+            && value is >= long.MinValue and < 9.2233720368547758E18
+            && SetInt64(ref record, (long)value);
+    }
+
+    /// <summary>Stores a boolean.</summary>
+    /// <returns><see langword="false"/> when the field is not boolean.</returns>
+    public bool SetBoolean(ref T record, bool value)
+    {
+        if (Kind != FieldKind.Boolean)
+        {
+            return false;
+        }
+
+        ((FieldSetter<T, bool>)_setter!)(ref record, value);
+        return true;
+    }
+
+    /// <summary>Stores a UTF-8 string.</summary>
+    /// <returns><see langword="false"/> when the field is not a string or its setter rejects the value.</returns>
+    public bool SetString(ref T record, ReadOnlySpan<byte> utf8) =>
+        Kind == FieldKind.String && ((Utf8FieldSetter<T>)_setter!)(ref record, utf8);
+
+    /// <summary>Reads an <see cref="FieldKind.Int32"/> field.</summary>
+    public int GetInt32(in T record) => ((FieldGetter<T, int>)_getter!)(in record);
+
+    /// <summary>Reads an <see cref="FieldKind.Int64"/> or <see cref="FieldKind.TimestampMillis"/> field.</summary>
+    public long GetInt64(in T record) => ((FieldGetter<T, long>)_getter!)(in record);
+
+    /// <summary>Reads a <see cref="FieldKind.Double"/> field.</summary>
+    public double GetDouble(in T record) => ((FieldGetter<T, double>)_getter!)(in record);
+
+    /// <summary>Reads a <see cref="FieldKind.Boolean"/> field.</summary>
+    public bool GetBoolean(in T record) => ((FieldGetter<T, bool>)_getter!)(in record);
+
+    /// <summary>Reads a <see cref="FieldKind.String"/> field as UTF-8.</summary>
+    public ReadOnlySpan<byte> GetString(in T record) => ((Utf8FieldGetter<T>)_getter!)(in record);
+}
+
+/// <summary>
+/// Describes how a user struct maps to named fields, once, for every format: JSON lines, MessagePack and Avro
+/// decoders call the setters, encoders call the getters.
+/// </summary>
+/// <remarks>
+/// Build it once at start-up and share it; it is immutable after building and safe to read from many threads.
+/// Decoders match names exactly (case-sensitive), ignore unknown fields, and dead-letter records that lack a
+/// required field. At most 64 fields.
+/// </remarks>
+/// <example>
+/// <code>
+/// var map = new RecordMap&lt;Click&gt;()
+///     .Int64("ts", static (ref Click c, long v) => c.Ts = v, static (in Click c) => c.Ts)
+///     .Int32("pageId", static (ref Click c, int v) => c.PageId = v, static (in Click c) => c.PageId);
+/// </code>
+/// </example>
+/// <typeparam name="T">The record struct.</typeparam>
+public sealed class RecordMap<T>
+    where T : struct
+{
+    private const int MaxFields = 64;
+    private readonly List<RecordField<T>> _fields = [];
+    private ulong _requiredMask;
+
+    /// <summary>The fields in declaration order; encoders write them in this order.</summary>
+    public IReadOnlyList<RecordField<T>> Fields => _fields;
+
+    /// <summary>A bit per field index, set for required fields: decoders compare it with the fields they saw.</summary>
+    public ulong RequiredMask => _requiredMask;
+
+    /// <summary>Adds a 32-bit integer field.</summary>
+    public RecordMap<T> Int32(string name, FieldSetter<T, int>? set, FieldGetter<T, int>? get = null, bool required = true) =>
+        Add(name, FieldKind.Int32, set, get, required);
+
+    /// <summary>Adds a 64-bit integer field.</summary>
+    public RecordMap<T> Int64(string name, FieldSetter<T, long>? set, FieldGetter<T, long>? get = null, bool required = true) =>
+        Add(name, FieldKind.Int64, set, get, required);
+
+    /// <summary>Adds a timestamp field in Unix epoch milliseconds (an integer on the wire, or a format's timestamp type).</summary>
+    public RecordMap<T> TimestampMillis(string name, FieldSetter<T, long>? set, FieldGetter<T, long>? get = null, bool required = true) =>
+        Add(name, FieldKind.TimestampMillis, set, get, required);
+
+    /// <summary>Adds a 64-bit float field.</summary>
+    public RecordMap<T> Double(string name, FieldSetter<T, double>? set, FieldGetter<T, double>? get = null, bool required = true) =>
+        Add(name, FieldKind.Double, set, get, required);
+
+    /// <summary>Adds a boolean field.</summary>
+    public RecordMap<T> Boolean(string name, FieldSetter<T, bool>? set, FieldGetter<T, bool>? get = null, bool required = true) =>
+        Add(name, FieldKind.Boolean, set, get, required);
+
+    /// <summary>Adds a UTF-8 string field.</summary>
+    /// <remarks>The setter sees the raw UTF-8 bytes (unescaped); intern or parse them rather than allocate a string.</remarks>
+    public RecordMap<T> String(string name, Utf8FieldSetter<T>? set, Utf8FieldGetter<T>? get = null, bool required = true) =>
+        Add(name, FieldKind.String, set, get, required);
+
+    /// <summary>Finds a field by its UTF-8 name.</summary>
+    /// <returns>The field, or <see langword="null"/> for a name the map does not know (decoders skip it).</returns>
+    public RecordField<T>? Find(ReadOnlySpan<byte> utf8Name)
+    {
+        // Linear over a handful of fields beats hashing the name: most records have under ten fields, and the
+        // first-byte and length checks reject almost every wrong candidate without a full comparison.
+        var fields = _fields;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var candidate = fields[i].Utf8Name.Span;
+            if (candidate.Length == utf8Name.Length && candidate.SequenceEqual(utf8Name))
+            {
+                return fields[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Finds a field by name.</summary>
+    /// <returns>The field, or <see langword="null"/>.</returns>
+    public RecordField<T>? Find(string name)
+    {
+        foreach (var field in _fields)
+        {
+            if (field.Name == name)
+            {
+                return field;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Names the first required field missing from <paramref name="seenMask"/>, for a dead-letter reason.</summary>
+    /// <returns>The missing field's name, or <see langword="null"/> when none is missing.</returns>
+    public string? FirstMissing(ulong seenMask)
+    {
+        var missing = _requiredMask & ~seenMask;
+        return missing == 0 ? null : _fields[System.Numerics.BitOperations.TrailingZeroCount(missing)].Name;
+    }
+
+    private RecordMap<T> Add(string name, FieldKind kind, Delegate? set, Delegate? get, bool required)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (set is null && get is null)
+        {
+            throw new ArgumentException($"Field '{name}' needs a setter, a getter or both.", nameof(set));
+        }
+
+        if (_fields.Count == MaxFields)
+        {
+            throw new InvalidOperationException($"A record map holds at most {MaxFields} fields.");
+        }
+
+        if (Find(name) is not null)
+        {
+            throw new ArgumentException($"Field '{name}' is mapped twice.", nameof(name));
+        }
+
+        var field = new RecordField<T>(name, kind, set, get, required, _fields.Count);
+        _fields.Add(field);
+        if (field.IsRequired)
+        {
+            _requiredMask |= 1UL << field.Index;
+        }
+
+        return this;
+    }
+}
