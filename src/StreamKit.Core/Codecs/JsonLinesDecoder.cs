@@ -1,0 +1,230 @@
+using System.Buffers;
+using System.Text.Json;
+using StreamKit.Records;
+
+namespace StreamKit.Codecs;
+
+/// <summary>Decodes one JSON object (one line of a JSON lines stream) into a struct through its <see cref="RecordMap{T}"/>.</summary>
+/// <remarks>
+/// Reads with <see cref="Utf8JsonReader"/> straight into the struct: no <c>JsonSerializer</c>, no intermediate
+/// objects, no allocation for valid input (strings reach the setter as UTF-8, unescaped into a reused buffer only
+/// when they contain escapes). Unknown properties are skipped; <c>null</c> counts as absent; a
+/// <see cref="FieldKind.TimestampMillis"/> field also accepts an ISO 8601 string. Anything else — malformed JSON,
+/// a wrong type, a value out of range, a missing required field, trailing content, over <see cref="MaxRecordBytes"/>
+/// — is rejected with a reason. Not thread-safe (it reuses a scratch buffer): one per pipeline.
+/// </remarks>
+public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
+    where T : struct
+{
+    private readonly RecordMap<T> _map;
+    private byte[] _scratch = new byte[256];
+
+    /// <summary>Creates a decoder for the fields in <paramref name="map"/>.</summary>
+    public JsonLinesDecoder(RecordMap<T> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        _map = map;
+    }
+
+    /// <summary>The largest record accepted, in bytes; larger ones are rejected without parsing.</summary>
+    /// <value>Defaults to 1 MiB.</value>
+    public int MaxRecordBytes { get; init; } = 1 << 20;
+
+    /// <inheritdoc />
+    public bool TryDecode(ReadOnlySpan<byte> payload, ref T record, out string? error)
+    {
+        if (payload.Length > MaxRecordBytes)
+        {
+            error = $"record of {payload.Length} bytes exceeds the {MaxRecordBytes}-byte limit";
+            return false;
+        }
+
+        try
+        {
+            return Decode(payload, ref record, out error);
+        }
+        catch (JsonException e)
+        {
+            // Utf8JsonReader reports malformed input only by throwing; this is the bad-input path, not control flow.
+            error = "malformed JSON: " + e.Message;
+            return false;
+        }
+    }
+
+    private bool Decode(ReadOnlySpan<byte> payload, ref T record, out string? error)
+    {
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            error = "not a JSON object";
+            return false;
+        }
+
+        var seen = 0UL;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = reader.ValueIsEscaped ? _map.Find(Unescape(ref reader)) : _map.Find(reader.ValueSpan);
+            reader.Read();
+            if (field is null || !field.CanSet)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
+            if (!Set(field, ref reader, ref record))
+            {
+                error = $"field '{field.Name}' has an invalid {Describe(reader.TokenType)} value for {field.Kind}";
+                return false;
+            }
+
+            seen |= 1UL << field.Index;
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            error = "malformed JSON object";
+            return false;
+        }
+
+        if (reader.Read())
+        {
+            error = "unexpected content after the JSON object";
+            return false;
+        }
+
+        if (_map.FirstMissing(seen) is { } missing)
+        {
+            error = $"missing field '{missing}'";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private bool Set(RecordField<T> field, ref Utf8JsonReader reader, ref T record)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                if (reader.TryGetInt64(out var integer))
+                {
+                    return field.SetInt64(ref record, integer);
+                }
+
+                return reader.TryGetDouble(out var real) && field.SetDouble(ref record, real);
+            case JsonTokenType.String:
+                if (field.Kind == FieldKind.TimestampMillis)
+                {
+                    return reader.TryGetDateTimeOffset(out var time) && field.SetInt64(ref record, time.ToUnixTimeMilliseconds());
+                }
+
+                return field.SetString(ref record, reader.ValueIsEscaped ? Unescape(ref reader) : reader.ValueSpan);
+            case JsonTokenType.True:
+                return field.SetBoolean(ref record, true);
+            case JsonTokenType.False:
+                return field.SetBoolean(ref record, false);
+            default:
+                reader.Skip();
+                return false;
+        }
+    }
+
+    private ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader)
+    {
+        // Unescaped text is never longer than its escaped form.
+        if (_scratch.Length < reader.ValueSpan.Length)
+        {
+            _scratch = new byte[Math.Max(reader.ValueSpan.Length, _scratch.Length * 2)];
+        }
+
+        var written = reader.CopyString(_scratch);
+        return _scratch.AsSpan(0, written);
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.Number => "number",
+        JsonTokenType.String => "string",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.StartArray => "array",
+        _ => token.ToString(),
+    };
+}
+
+/// <summary>Writes records as JSON lines: one compact object per line, fields in map order.</summary>
+/// <remarks>
+/// Uses one reused <see cref="Utf8JsonWriter"/> and pre-encoded property names, so steady-state encoding allocates
+/// nothing. Not thread-safe: one per sink.
+/// </remarks>
+public sealed class JsonLinesEncoder<T> : IRecordEncoder<T>
+    where T : struct
+{
+    private readonly RecordField<T>[] _fields;
+    private readonly JsonEncodedText[] _names;
+    private readonly Utf8JsonWriter _writer = new(Stream.Null, new JsonWriterOptions { SkipValidation = true });
+
+    /// <summary>Creates an encoder writing every field of <paramref name="map"/> that has a getter.</summary>
+    public JsonLinesEncoder(RecordMap<T> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var fields = new List<RecordField<T>>();
+        foreach (var field in map.Fields)
+        {
+            if (field.CanGet)
+            {
+                fields.Add(field);
+            }
+        }
+
+        _fields = [.. fields];
+        _names = new JsonEncodedText[_fields.Length];
+        for (var i = 0; i < _fields.Length; i++)
+        {
+            _names[i] = JsonEncodedText.Encode(_fields[i].Name);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Encode(in T record, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _writer.Reset(output);
+        _writer.WriteStartObject();
+        for (var i = 0; i < _fields.Length; i++)
+        {
+            var field = _fields[i];
+            var name = _names[i];
+            switch (field.Kind)
+            {
+                case FieldKind.Int32:
+                    _writer.WriteNumber(name, field.GetInt32(record));
+                    break;
+                case FieldKind.Int64:
+                case FieldKind.TimestampMillis:
+                    _writer.WriteNumber(name, field.GetInt64(record));
+                    break;
+                case FieldKind.Double:
+                    _writer.WriteNumber(name, field.GetDouble(record));
+                    break;
+                case FieldKind.Boolean:
+                    _writer.WriteBoolean(name, field.GetBoolean(record));
+                    break;
+                default:
+                    _writer.WriteString(name, field.GetString(record));
+                    break;
+            }
+        }
+
+        _writer.WriteEndObject();
+        _writer.Flush();
+        output.GetSpan(1)[0] = (byte)'\n';
+        output.Advance(1);
+    }
+}

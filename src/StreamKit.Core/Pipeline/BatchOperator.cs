@@ -1,0 +1,197 @@
+using StreamKit.State;
+
+namespace StreamKit.Pipeline;
+
+/// <summary>
+/// One physical stage of a fused pipeline. Stages call the next one directly, once per batch, so a batch flows
+/// through filter, projection and window without a queue or task in between.
+/// </summary>
+/// <remarks>
+/// <see cref="OnBatch"/> may reorder and overwrite the spans it is given (filters compact in place) and must not
+/// keep them after it returns. Everything runs on the pipeline's processing thread.
+/// </remarks>
+internal abstract class BatchOperator<T>
+{
+    /// <summary>Processes records and their event timestamps (same length).</summary>
+    public abstract void OnBatch(Span<T> items, Span<long> timestamps);
+
+    /// <summary>Event time has advanced to <paramref name="watermark"/>: no earlier event is expected any more.</summary>
+    public abstract void OnWatermark(long watermark);
+
+    /// <summary>The input has ended: close everything still open.</summary>
+    public abstract void OnCompleted();
+
+    /// <summary>Writes this stage's state and then the stages after it.</summary>
+    public abstract void WriteState(StateWriter writer);
+
+    /// <summary>Restores what <see cref="WriteState"/> wrote.</summary>
+    public abstract void ReadState(ref StateReader reader);
+}
+
+/// <summary>A stage with no state of its own that forwards watermarks and state calls to the next stage.</summary>
+internal abstract class ForwardingOperator<T, TNext>(BatchOperator<TNext> next) : BatchOperator<T>
+{
+    protected BatchOperator<TNext> Next { get; } = next;
+
+    public override void OnWatermark(long watermark) => Next.OnWatermark(watermark);
+
+    public override void OnCompleted() => Next.OnCompleted();
+
+    public override void WriteState(StateWriter writer) => Next.WriteState(writer);
+
+    public override void ReadState(ref StateReader reader) => Next.ReadState(ref reader);
+}
+
+/// <summary>Keeps the records its predicate accepts, compacting the batch in place (no copy to a new buffer).</summary>
+internal sealed class WhereOperator<T, TPredicate>(TPredicate predicate, BatchOperator<T> next) : ForwardingOperator<T, T>(next)
+    where TPredicate : struct, IPredicate<T>
+{
+    private readonly TPredicate _predicate = predicate;
+
+    public override void OnBatch(Span<T> items, Span<long> timestamps)
+    {
+        var kept = 0;
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (_predicate.Invoke(items[i]))
+            {
+                items[kept] = items[i];
+                timestamps[kept] = timestamps[i];
+                kept++;
+            }
+        }
+
+        if (kept > 0)
+        {
+            Next.OnBatch(items[..kept], timestamps[..kept]);
+        }
+    }
+}
+
+/// <summary>Maps each record to a new type into a buffer it owns and reuses.</summary>
+internal sealed class SelectOperator<T, TResult, TSelector>(TSelector selector, BatchOperator<TResult> next) : ForwardingOperator<T, TResult>(next)
+    where TSelector : struct, ISelector<T, TResult>
+{
+    private readonly TSelector _selector = selector;
+    private TResult[] _buffer = [];
+
+    public override void OnBatch(Span<T> items, Span<long> timestamps)
+    {
+        if (_buffer.Length < items.Length)
+        {
+            _buffer = new TResult[Math.Max(items.Length, _buffer.Length * 2)];
+        }
+
+        var output = _buffer.AsSpan(0, items.Length);
+        for (var i = 0; i < items.Length; i++)
+        {
+            output[i] = _selector.Invoke(items[i]);
+        }
+
+        Next.OnBatch(output, timestamps);
+    }
+}
+
+/// <summary>The end of a pipeline: hands each batch to the user's sink.</summary>
+internal sealed class SinkOperator<T>(IRecordSink<T> sink, PipelineCounters counters, bool countOutput = true) : BatchOperator<T>
+{
+    public override void OnBatch(Span<T> items, Span<long> timestamps)
+    {
+        if (countOutput)
+        {
+            counters.RecordsOut += items.Length;
+        }
+
+        sink.Write(items);
+    }
+
+    public override void OnWatermark(long watermark)
+    {
+    }
+
+    public override void OnCompleted()
+    {
+    }
+
+    public override void WriteState(StateWriter writer)
+    {
+    }
+
+    public override void ReadState(ref StateReader reader)
+    {
+    }
+}
+
+/// <summary>A growable buffer of records with timestamps that a stage fills and hands downstream as one batch.</summary>
+internal sealed class OutputBuffer<T>
+{
+    private T[] _items = new T[64];
+    private long[] _timestamps = new long[64];
+    private int _count;
+
+    public void Add(in T item, long timestamp)
+    {
+        if (_count == _items.Length)
+        {
+            Array.Resize(ref _items, _count * 2);
+            Array.Resize(ref _timestamps, _count * 2);
+        }
+
+        _items[_count] = item;
+        _timestamps[_count] = timestamp;
+        _count++;
+    }
+
+    public void FlushTo(BatchOperator<T> next)
+    {
+        if (_count == 0)
+        {
+            return;
+        }
+
+        var count = _count;
+        _count = 0;
+        next.OnBatch(_items.AsSpan(0, count), _timestamps.AsSpan(0, count));
+    }
+}
+
+/// <summary>Receives a pipeline's output records.</summary>
+/// <remarks>
+/// <see cref="Write"/> is called on the processing thread with a span that is only valid during the call: copy or
+/// encode what you need. Buffer writes and make them durable in <see cref="FlushAsync"/>; the runner flushes
+/// before every checkpoint, so a position is committed only after the output derived from it is durable.
+/// </remarks>
+/// <typeparam name="T">The output record type.</typeparam>
+public interface IRecordSink<T>
+{
+    /// <summary>Takes a batch of output records.</summary>
+    void Write(ReadOnlySpan<T> records);
+
+    /// <summary>Makes everything written so far durable (or throws).</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Counts kept by a pipeline: what came in, went out, and was lost or late. Read them between batches.</summary>
+public sealed class PipelineCounters
+{
+    internal long RecordsIn;
+    internal long RecordsOut;
+    internal long LateEvents;
+    internal long LateDropped;
+    internal long WindowsFired;
+
+    /// <summary>Records given to the pipeline.</summary>
+    public long In => RecordsIn;
+
+    /// <summary>Records written to the sink.</summary>
+    public long Out => RecordsOut;
+
+    /// <summary>Events that arrived after every window they belong to had closed.</summary>
+    public long Late => LateEvents;
+
+    /// <summary>Late events dropped (policy <c>Drop</c>, or too late to update).</summary>
+    public long Dropped => LateDropped;
+
+    /// <summary>Window results emitted.</summary>
+    public long Fired => WindowsFired;
+}

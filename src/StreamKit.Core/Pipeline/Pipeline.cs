@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using StreamKit.Diagnostics;
+using StreamKit.State;
+using StreamKit.Windows;
+
+namespace StreamKit.Pipeline;
+
+/// <summary>A built pipeline: give it batches of records, it runs the fused operators and writes results to its sink.</summary>
+/// <remarks>
+/// Build once and reuse for every batch (in a function host: once per process, across warm invocations). Not
+/// thread-safe: one thread processes at a time. <see cref="Process(Span{T}, int)"/> may reorder and overwrite the
+/// span it is given (filters compact in place). Steady-state processing allocates nothing.
+/// </remarks>
+/// <typeparam name="T">The input record type.</typeparam>
+public sealed class Pipeline<T> : ICheckpointed
+    where T : struct
+{
+    private const int StateMagic = 0x534B5031; // "SKP1"
+    private readonly BatchOperator<T> _head;
+    private readonly ITimestamps? _eventTime;
+    private readonly WatermarkTracker _watermarks;
+    private readonly IReadOnlyList<ICheckpointed> _extraState;
+    private readonly TagList _tags;
+    private readonly TimeProvider _clock;
+    private long[] _timestamps = new long[1024];
+    private long _reportedOut;
+    private long _reportedLate;
+    private bool _completed;
+
+    private readonly IReadOnlyList<Func<CancellationToken, ValueTask>> _flushes;
+
+    internal Pipeline(
+        BatchOperator<T> head,
+        ITimestamps? eventTime,
+        PipelineOptions options,
+        PipelineCounters counters,
+        IReadOnlyList<ICheckpointed> extraState,
+        IReadOnlyList<Func<CancellationToken, ValueTask>> flushes)
+    {
+        _flushes = flushes;
+        _head = head;
+        _eventTime = eventTime;
+        _watermarks = new WatermarkTracker((long)options.MaxOutOfOrderness.TotalMilliseconds, options.IdleTimeout, options.TimeProvider);
+        _extraState = extraState;
+        _clock = options.TimeProvider;
+        Counters = counters;
+        Name = options.Name;
+        _tags = StreamKitMetrics.Tags(options.Name);
+    }
+
+    /// <summary>The pipeline's name, as in its options.</summary>
+    public string Name { get; }
+
+    /// <summary>What has gone through the pipeline so far.</summary>
+    public PipelineCounters Counters { get; }
+
+    /// <summary>The current event-time watermark in epoch milliseconds (<see cref="long.MinValue"/> before any event).</summary>
+    public long Watermark => _watermarks.Watermark;
+
+    /// <summary>Whether the event time of each record comes from the record itself (set when building) rather than from the caller.</summary>
+    public bool HasEventTimeSelector => _eventTime is not null;
+
+    /// <summary>Processes records, taking event time from the selector given when building.</summary>
+    /// <param name="records">The records; the pipeline may overwrite and reorder them.</param>
+    /// <param name="partition">The source partition (dense indexes from 0); each has its own watermark.</param>
+    public void Process(Span<T> records, int partition = 0)
+    {
+        if (_eventTime is null)
+        {
+            throw new InvalidOperationException("This pipeline has no event-time selector: pass timestamps to Process.");
+        }
+
+        if (_timestamps.Length < records.Length)
+        {
+            _timestamps = new long[Math.Max(records.Length, _timestamps.Length * 2)];
+        }
+
+        var timestamps = _timestamps.AsSpan(0, records.Length);
+        _eventTime.Extract(records, timestamps);
+        Run(records, timestamps, partition);
+    }
+
+    /// <summary>Processes records with event timestamps supplied by the caller (e.g. the source's).</summary>
+    /// <param name="records">The records; the pipeline may overwrite and reorder them.</param>
+    /// <param name="timestamps">Each record's event time in epoch milliseconds; overwritten like the records.</param>
+    /// <param name="partition">The source partition (dense indexes from 0).</param>
+    public void Process(Span<T> records, Span<long> timestamps, int partition = 0)
+    {
+        if (timestamps.Length != records.Length)
+        {
+            throw new ArgumentException("One timestamp per record is required.", nameof(timestamps));
+        }
+
+        Run(records, timestamps, partition);
+    }
+
+    /// <summary>Re-evaluates idle partitions (call when a poll returns nothing) so windows can close without new data.</summary>
+    public void Tick()
+    {
+        if (_watermarks.Advance())
+        {
+            _head.OnWatermark(_watermarks.Watermark);
+            Report();
+        }
+    }
+
+    /// <summary>Moves event time forward to <paramref name="watermark"/> (never back), firing the windows it closes.</summary>
+    /// <remarks>For sources that carry their own watermarks, and for tests that drive time by hand.</remarks>
+    public void AdvanceWatermark(long watermark)
+    {
+        if (_watermarks.Force(watermark))
+        {
+            _head.OnWatermark(watermark);
+            Report();
+        }
+    }
+
+    /// <summary>The bounded input has ended: every open window fires. Further input is late.</summary>
+    public void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        _head.OnCompleted();
+        Report();
+    }
+
+    /// <summary>Flushes every sink of the pipeline (results and late events), making its output so far durable.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var flush in _flushes)
+        {
+            await flush(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public void WriteState(StateWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteInt32(StateMagic);
+        _watermarks.WriteState(writer);
+        _head.WriteState(writer);
+        writer.WriteInt32(_extraState.Count);
+        foreach (var state in _extraState)
+        {
+            state.WriteState(writer);
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReadState(ref StateReader reader)
+    {
+        reader.Expect(StateMagic, "pipeline snapshot marker");
+        _watermarks.ReadState(ref reader);
+        _head.ReadState(ref reader);
+        reader.Expect(_extraState.Count, "registered state count");
+        foreach (var state in _extraState)
+        {
+            state.ReadState(ref reader);
+        }
+
+        _completed = false;
+    }
+
+    private void Run(Span<T> records, Span<long> timestamps, int partition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        if (records.IsEmpty)
+        {
+            Tick();
+            return;
+        }
+
+        Counters.RecordsIn += records.Length;
+        StreamKitMetrics.RecordsIn.Add(records.Length, _tags);
+        _watermarks.Observe(partition, Max(timestamps));
+
+        // The watermark moves only between batches, so out-of-order events within one batch are never late.
+        _head.OnBatch(records, timestamps);
+        if (_watermarks.Advance())
+        {
+            _head.OnWatermark(_watermarks.Watermark);
+        }
+
+        Report();
+    }
+
+    private void Report()
+    {
+        var produced = Counters.RecordsOut - _reportedOut;
+        if (produced > 0)
+        {
+            StreamKitMetrics.RecordsOut.Add(produced, _tags);
+            _reportedOut = Counters.RecordsOut;
+        }
+
+        var late = Counters.LateEvents - _reportedLate;
+        if (late > 0)
+        {
+            StreamKitMetrics.LateEvents.Add(late, _tags);
+            _reportedLate = Counters.LateEvents;
+        }
+
+        var watermark = _watermarks.Watermark;
+        if (watermark != long.MinValue && StreamKitMetrics.WatermarkLag.Enabled)
+        {
+            StreamKitMetrics.WatermarkLag.Record(_clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark, _tags);
+        }
+    }
+
+    private static long Max(ReadOnlySpan<long> values)
+    {
+        var max = long.MinValue;
+        foreach (var value in values)
+        {
+            max = Math.Max(max, value);
+        }
+
+        return max;
+    }
+
+    /// <summary>Fills event timestamps for a batch; specialised over the user's selector.</summary>
+    internal interface ITimestamps
+    {
+        void Extract(ReadOnlySpan<T> records, Span<long> timestamps);
+    }
+
+    internal sealed class Timestamps<TSelector>(TSelector selector) : ITimestamps
+        where TSelector : struct, ISelector<T, long>
+    {
+        private readonly TSelector _selector = selector;
+
+        public void Extract(ReadOnlySpan<T> records, Span<long> timestamps)
+        {
+            for (var i = 0; i < records.Length; i++)
+            {
+                timestamps[i] = _selector.Invoke(records[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers;
+
+namespace StreamKit.Records;
+
+/// <summary>
+/// A batch of undecoded records from one partition of a source: payload and key bytes in one pooled buffer, with
+/// per-record position and timestamp.
+/// </summary>
+/// <remarks>
+/// Sources fill it with <see cref="Add"/> and the runner decodes it; it is reused batch after batch, so steady
+/// state allocates nothing. Positions must increase within a partition: they are what checkpoints store and what
+/// replay is compared against. Not thread-safe. Dispose returns the buffers to the pool.
+/// </remarks>
+public sealed class RawRecordBatch : IDisposable
+{
+    private byte[] _bytes;
+    private int _bytesLength;
+    private Entry[] _entries;
+    private int _count;
+
+    /// <summary>Creates a batch with room for <paramref name="capacity"/> records before it grows.</summary>
+    public RawRecordBatch(int capacity = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _bytes = ArrayPool<byte>.Shared.Rent(capacity * 128);
+        _entries = ArrayPool<Entry>.Shared.Rent(capacity);
+        Capacity = capacity;
+    }
+
+    /// <summary>The record count a source should aim for per batch.</summary>
+    public int Capacity { get; }
+
+    /// <summary>How many records the batch holds.</summary>
+    public int Count => _count;
+
+    /// <summary>Whether the batch has reached <see cref="Capacity"/>.</summary>
+    public bool IsFull => _count >= Capacity;
+
+    /// <summary>The partition all records in this batch come from (topic-partition, shard, file).</summary>
+    /// <remarks>Sources should reuse one string instance per partition: the runner looks it up once per batch.</remarks>
+    public string Partition { get; set; } = "";
+
+    /// <summary>The record at <paramref name="index"/>; its spans are valid until the batch is cleared.</summary>
+    public RawRecord this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
+            ref readonly var e = ref _entries[index];
+            return new RawRecord(
+                _bytes.AsSpan(e.ValueOffset, e.ValueLength),
+                _bytes.AsSpan(e.KeyOffset, e.KeyLength),
+                e.Position,
+                e.Timestamp,
+                e.Error);
+        }
+    }
+
+    /// <summary>Appends a record, copying its bytes.</summary>
+    /// <param name="value">The payload.</param>
+    /// <param name="key">The message key, or empty.</param>
+    /// <param name="position">Where the record sits in its partition (offset, sequence, byte offset); increases within a partition.</param>
+    /// <param name="timestamp">The source's timestamp in Unix epoch milliseconds, or 0 when it has none.</param>
+    /// <param name="error">A framing error found by the source (oversized, truncated): the runner dead-letters the record with this reason instead of decoding it.</param>
+    public void Add(ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null)
+    {
+        var needed = _bytesLength + value.Length + key.Length;
+        if (needed > _bytes.Length)
+        {
+            Grow(ref _bytes, _bytesLength, needed);
+        }
+
+        if (_count == _entries.Length)
+        {
+            Grow(ref _entries, _count, _count + 1);
+        }
+
+        var keyOffset = _bytesLength;
+        key.CopyTo(_bytes.AsSpan(keyOffset));
+        var valueOffset = keyOffset + key.Length;
+        value.CopyTo(_bytes.AsSpan(valueOffset));
+        _bytesLength = valueOffset + value.Length;
+        _entries[_count++] = new Entry(valueOffset, value.Length, keyOffset, key.Length, position, timestamp, error);
+    }
+
+    /// <summary>Empties the batch, keeping its buffers.</summary>
+    public void Clear()
+    {
+        _count = 0;
+        _bytesLength = 0;
+        Partition = "";
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_bytes);
+        ArrayPool<Entry>.Shared.Return(_entries, clearArray: true);
+        _bytes = [];
+        _entries = [];
+        _count = 0;
+    }
+
+    private static void Grow<TItem>(ref TItem[] array, int used, int needed)
+    {
+        var bigger = ArrayPool<TItem>.Shared.Rent(Math.Max(needed, array.Length * 2));
+        array.AsSpan(0, used).CopyTo(bigger);
+        ArrayPool<TItem>.Shared.Return(array, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<TItem>());
+        array = bigger;
+    }
+
+    private readonly record struct Entry(int ValueOffset, int ValueLength, int KeyOffset, int KeyLength, long Position, long Timestamp, string? Error);
+}
+
+/// <summary>A view of one undecoded record in a <see cref="RawRecordBatch"/>.</summary>
+/// <param name="Value">The payload bytes.</param>
+/// <param name="Key">The key bytes, or empty.</param>
+/// <param name="Position">The record's position in its partition.</param>
+/// <param name="Timestamp">The source timestamp in Unix epoch milliseconds, or 0.</param>
+/// <param name="Error">A framing error reported by the source, or <see langword="null"/>.</param>
+public readonly ref struct RawRecord(ReadOnlySpan<byte> Value, ReadOnlySpan<byte> Key, long Position, long Timestamp, string? Error)
+{
+    /// <summary>The payload bytes.</summary>
+    public ReadOnlySpan<byte> Value { get; } = Value;
+
+    /// <summary>The key bytes, or empty.</summary>
+    public ReadOnlySpan<byte> Key { get; } = Key;
+
+    /// <summary>The record's position in its partition.</summary>
+    public long Position { get; } = Position;
+
+    /// <summary>The source timestamp in Unix epoch milliseconds, or 0.</summary>
+    public long Timestamp { get; } = Timestamp;
+
+    /// <summary>A framing error reported by the source, or <see langword="null"/>.</summary>
+    public string? Error { get; } = Error;
+}

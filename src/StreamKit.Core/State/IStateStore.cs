@@ -1,0 +1,85 @@
+namespace StreamKit.State;
+
+/// <summary>A stored snapshot and the version it was stored as.</summary>
+/// <param name="Data">The snapshot bytes.</param>
+/// <param name="Version">An opaque version (counter, ETag): pass it back to <see cref="IStateStore.SaveAsync"/> to write conditionally.</param>
+public readonly record struct StoredState(ReadOnlyMemory<byte> Data, string Version);
+
+/// <summary>Durable storage for checkpoints: pipeline state together with the source positions it reflects.</summary>
+/// <remarks>
+/// Saves are conditional: passing the version last loaded or saved makes a second writer for the same key (a
+/// zombie function instance, a rebalanced consumer) fail with <see cref="StateConflictException"/> instead of
+/// overwriting newer state. Implementations: <see cref="InMemoryStateStore"/>, <see cref="FileStateStore"/>;
+/// connector packages add S3 and Azure Blob.
+/// </remarks>
+public interface IStateStore
+{
+    /// <summary>Loads the snapshot stored under <paramref name="key"/>, or <see langword="null"/> when there is none.</summary>
+    ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores <paramref name="data"/> under <paramref name="key"/> atomically: readers see the old or the new snapshot, never a mix.</summary>
+    /// <param name="key">The snapshot's name (e.g. a pipeline and partition).</param>
+    /// <param name="data">The snapshot.</param>
+    /// <param name="expectedVersion">The version this writer last saw, or <see langword="null"/> when it expects no snapshot yet.</param>
+    /// <param name="cancellationToken">Cancels the save.</param>
+    /// <returns>The new version.</returns>
+    /// <exception cref="StateConflictException">The stored version is not <paramref name="expectedVersion"/>.</exception>
+    ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Another writer saved the same state key since this one loaded it.</summary>
+public sealed class StateConflictException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public StateConflictException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public StateConflictException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and cause.</summary>
+    public StateConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>State kept in process memory: for tests and for pipelines that may lose state on restart.</summary>
+/// <remarks>Thread-safe.</remarks>
+public sealed class InMemoryStateStore : IStateStore
+{
+    private readonly Dictionary<string, (byte[] Data, long Version)> _entries = [];
+    private readonly Lock _lock = new();
+
+    /// <inheritdoc />
+    public ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult<StoredState?>(_entries.TryGetValue(key, out var entry)
+                ? new StoredState(entry.Data, entry.Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var current = _entries.TryGetValue(key, out var entry) ? entry.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+            if (current != expectedVersion)
+            {
+                throw new StateConflictException($"State '{key}' is at version {current ?? "(none)"}, not {expectedVersion ?? "(none)"}.");
+            }
+
+            var version = entry.Version + 1;
+            _entries[key] = (data.ToArray(), version);
+            return ValueTask.FromResult(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+}

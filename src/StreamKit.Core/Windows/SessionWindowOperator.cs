@@ -1,0 +1,435 @@
+using System.Runtime.InteropServices;
+using StreamKit.Aggregates;
+using StreamKit.Pipeline;
+using StreamKit.State;
+
+namespace StreamKit.Windows;
+
+/// <summary>
+/// Gap-based session windows per key. Sessions live in a pooled array linked per key; a lazy min-heap of session
+/// ends decides which close when the watermark moves.
+/// </summary>
+/// <remarks>
+/// An event joins every session of its key it is within the gap of, merging them (so an out-of-order event can
+/// bridge two sessions). A session <c>[first, last + gap)</c> fires when the watermark reaches its end. Extending a
+/// session does not touch the heap: when its old entry comes due the session is pushed again with its new end, so
+/// the heap sees about one push per session rather than one per event. Heap entries carry the slot's generation,
+/// so entries of freed and reused slots are recognised and skipped.
+/// </remarks>
+internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator> : BatchOperator<T>
+    where TKey : unmanaged, IEquatable<TKey>
+    where TKeySelector : struct, ISelector<T, TKey>
+    where TAcc : unmanaged
+    where TAggregator : struct, IAggregator<T, TAcc, TResult>
+{
+    private const int StateVersion = 1;
+    private const int None = -1;
+    private readonly long _gap;
+    private readonly TKeySelector _keySelector;
+    private readonly TAggregator _aggregator;
+    private readonly WindowSettings<T> _settings;
+    private readonly BatchOperator<WindowResult<TKey, TResult>> _next;
+    private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
+    private readonly OutputBuffer<T> _late = new();
+    private readonly SinkOperator<T>? _lateSink;
+    private readonly KeyedTable<TKey, int> _heads = new(); // key -> first session slot
+    private Session[] _sessions = new Session[64];
+    private int _used; // slots ever handed out
+    private int _free = None; // free list through Session.Next
+    private Due[] _heap = new Due[64];
+    private int _heapCount;
+    private long _watermark = long.MinValue;
+
+    public SessionWindowOperator(
+        WindowSpec spec,
+        TKeySelector keySelector,
+        TAggregator aggregator,
+        WindowSettings<T> settings,
+        BatchOperator<WindowResult<TKey, TResult>> next)
+    {
+        _gap = spec.GapMs;
+        _keySelector = keySelector;
+        _aggregator = aggregator;
+        _settings = settings;
+        _next = next;
+        _lateSink = settings.LateSink is null ? null : new SinkOperator<T>(settings.LateSink, settings.Counters, countOutput: false);
+    }
+
+    public override void OnBatch(Span<T> items, Span<long> timestamps)
+    {
+        for (var i = 0; i < items.Length; i++)
+        {
+            Add(items[i], timestamps[i]);
+        }
+
+        _output.FlushTo(_next);
+        if (_lateSink is not null)
+        {
+            _late.FlushTo(_lateSink);
+        }
+    }
+
+    public override void OnWatermark(long watermark)
+    {
+        if (watermark <= _watermark)
+        {
+            return;
+        }
+
+        _watermark = watermark;
+        CloseDue(watermark);
+        _output.FlushTo(_next);
+        _next.OnWatermark(watermark);
+    }
+
+    public override void OnCompleted()
+    {
+        _watermark = long.MaxValue;
+        CloseDue(long.MaxValue);
+        _output.FlushTo(_next);
+        _next.OnCompleted();
+    }
+
+    public override void WriteState(StateWriter writer)
+    {
+        writer.WriteInt32(StateVersion);
+        writer.WriteInt64(_gap);
+        writer.WriteInt64(_watermark);
+        writer.WriteInt32(_free);
+        writer.WriteSpan<Session>(_sessions.AsSpan(0, _used));
+        writer.WriteSpan<Due>(_heap.AsSpan(0, _heapCount));
+        _heads.WriteState(writer);
+        _next.WriteState(writer);
+    }
+
+    public override void ReadState(ref StateReader reader)
+    {
+        reader.Expect(StateVersion, "session state version");
+        if (reader.ReadInt64() != _gap)
+        {
+            throw new InvalidDataException("State snapshot was written by a pipeline with a different session gap.");
+        }
+
+        _watermark = reader.ReadInt64();
+        _free = reader.ReadInt32();
+        _sessions = reader.ReadArray<Session>();
+        _used = _sessions.Length;
+        if (_sessions.Length == 0)
+        {
+            _sessions = new Session[64];
+        }
+
+        _heap = reader.ReadArray<Due>();
+        _heapCount = _heap.Length;
+        if (_heap.Length == 0)
+        {
+            _heap = new Due[64];
+        }
+
+        _heads.ReadState(ref reader);
+        _next.ReadState(ref reader);
+    }
+
+    private void Add(in T item, long time)
+    {
+        var key = _keySelector.Invoke(item);
+        ref var head = ref _heads.GetOrAdd(key, out var added);
+        if (added)
+        {
+            head = None;
+        }
+
+        // Find the sessions this event touches; merge every further one into the first.
+        var target = None;
+        var previous = None;
+        for (var slot = head; slot != None;)
+        {
+            ref var session = ref _sessions[slot];
+            var nextSlot = session.Next;
+            if (time > session.Start - _gap && time < session.Last + _gap)
+            {
+                if (target == None)
+                {
+                    target = slot;
+                    previous = slot;
+                }
+                else
+                {
+                    ref var into = ref _sessions[target];
+                    into.Start = Math.Min(into.Start, session.Start);
+                    into.Last = Math.Max(into.Last, session.Last);
+                    into.Emitted |= session.Emitted;
+                    _aggregator.Merge(ref into.Acc, session.Acc);
+                    Unlink(ref head, previous, slot);
+                    Free(slot);
+                }
+            }
+            else
+            {
+                previous = slot;
+            }
+
+            slot = nextSlot;
+        }
+
+        if (target == None)
+        {
+            if (time + _gap <= _watermark)
+            {
+                // Its own session would already be closed and no kept session can take it.
+                LateEvent(item, time);
+                if (head == None)
+                {
+                    _heads.RemoveAt(_heads.IndexOf(key));
+                }
+
+                return;
+            }
+
+            target = Allocate();
+            ref var created = ref _sessions[target];
+            created.Key = key;
+            created.Start = time;
+            created.Last = time;
+            created.Next = head;
+            _aggregator.Reset(ref created.Acc);
+            head = target;
+            Push(time + _gap, target, DueKind.Fire);
+        }
+
+        ref var s = ref _sessions[target];
+        s.Start = Math.Min(s.Start, time);
+        s.Last = Math.Max(s.Last, time);
+        _aggregator.Add(ref s.Acc, item);
+        if (s.Fired)
+        {
+            // Only the update policy keeps fired sessions. Still closed: emit the update now; reopened by the new
+            // event: it fires again, as an update, when the watermark passes its new end.
+            _settings.Counters.LateEvents++;
+            if (s.Last + _gap <= _watermark)
+            {
+                Emit(ref s);
+            }
+            else
+            {
+                s.Fired = false;
+                Push(s.Last + _gap, target, DueKind.Fire);
+            }
+        }
+    }
+
+    private void CloseDue(long watermark)
+    {
+        var retention = _settings.RetentionMs;
+        while (_heapCount > 0 && _heap[0].At <= watermark)
+        {
+            var due = Pop();
+            ref var session = ref _sessions[due.Slot];
+            if (session.Generation != due.Generation || session.Free)
+            {
+                continue;
+            }
+
+            var end = session.Last + _gap;
+            if (due.Kind == DueKind.Fire)
+            {
+                if (session.Fired)
+                {
+                    continue;
+                }
+
+                if (end > due.At)
+                {
+                    Push(end, due.Slot, DueKind.Fire); // extended since it was pushed
+                    continue;
+                }
+
+                Emit(ref session);
+                if (retention > 0 && watermark != long.MaxValue)
+                {
+                    session.Fired = true;
+                    Push(end + retention, due.Slot, DueKind.Purge);
+                    continue;
+                }
+            }
+            else if (!session.Fired)
+            {
+                continue; // reopened by a late update: its fire entry covers it
+            }
+            else if (end + retention > due.At)
+            {
+                Push(end + retention, due.Slot, DueKind.Purge); // extended by a late update while kept
+                continue;
+            }
+
+            Remove(due.Slot);
+        }
+    }
+
+    private void Emit(ref Session session)
+    {
+        var end = session.Last + _gap;
+        _output.Add(new WindowResult<TKey, TResult>(session.Start, end, session.Key, _aggregator.GetResult(session.Acc), session.Emitted), end - 1);
+        session.Emitted = true;
+        _settings.Counters.WindowsFired++;
+    }
+
+    private void LateEvent(in T item, long time)
+    {
+        _settings.Counters.LateEvents++;
+        if (_settings.Policy == LateEventPolicy.SideOutput && _lateSink is not null)
+        {
+            _late.Add(item, time);
+        }
+        else
+        {
+            _settings.Counters.LateDropped++;
+        }
+    }
+
+    private void Remove(int slot)
+    {
+        var key = _sessions[slot].Key;
+        var entry = _heads.IndexOf(key);
+        ref var head = ref _heads.ValueAt(entry);
+        var previous = None;
+        for (var s = head; s != slot; s = _sessions[s].Next)
+        {
+            previous = s;
+        }
+
+        Unlink(ref head, previous, slot);
+        Free(slot);
+        if (head == None)
+        {
+            _heads.RemoveAt(entry);
+        }
+    }
+
+    private void Unlink(ref int head, int previous, int slot)
+    {
+        if (previous == None)
+        {
+            head = _sessions[slot].Next;
+        }
+        else
+        {
+            _sessions[previous].Next = _sessions[slot].Next;
+        }
+    }
+
+    private int Allocate()
+    {
+        int slot;
+        if (_free != None)
+        {
+            slot = _free;
+            _free = _sessions[slot].Next;
+        }
+        else
+        {
+            if (_used == _sessions.Length)
+            {
+                Array.Resize(ref _sessions, _used * 2);
+            }
+
+            slot = _used++;
+        }
+
+        ref var session = ref _sessions[slot];
+        var generation = session.Generation;
+        session = default;
+        session.Generation = generation;
+        return slot;
+    }
+
+    private void Free(int slot)
+    {
+        ref var session = ref _sessions[slot];
+        session.Free = true;
+        session.Generation++;
+        session.Next = _free;
+        _free = slot;
+    }
+
+    private void Push(long at, int slot, DueKind kind)
+    {
+        if (_heapCount == _heap.Length)
+        {
+            Array.Resize(ref _heap, _heapCount * 2);
+        }
+
+        var item = new Due(at, slot, _sessions[slot].Generation, kind);
+        var i = _heapCount++;
+        while (i > 0)
+        {
+            var parent = (i - 1) >> 1;
+            if (_heap[parent].At <= at)
+            {
+                break;
+            }
+
+            _heap[i] = _heap[parent];
+            i = parent;
+        }
+
+        _heap[i] = item;
+    }
+
+    private Due Pop()
+    {
+        var top = _heap[0];
+        var last = _heap[--_heapCount];
+        var i = 0;
+        while (true)
+        {
+            var child = (2 * i) + 1;
+            if (child >= _heapCount)
+            {
+                break;
+            }
+
+            if (child + 1 < _heapCount && _heap[child + 1].At < _heap[child].At)
+            {
+                child++;
+            }
+
+            if (last.At <= _heap[child].At)
+            {
+                break;
+            }
+
+            _heap[i] = _heap[child];
+            i = child;
+        }
+
+        if (_heapCount > 0)
+        {
+            _heap[i] = last;
+        }
+
+        return top;
+    }
+
+    [StructLayout(LayoutKind.Auto)]
+    private struct Session
+    {
+        public TKey Key;
+        public long Start;
+        public long Last;
+        public TAcc Acc;
+        public int Next;
+        public int Generation;
+        public bool Fired;
+        public bool Emitted;
+        public bool Free;
+    }
+
+    private enum DueKind : byte
+    {
+        Fire,
+        Purge,
+    }
+
+    private readonly record struct Due(long At, int Slot, int Generation, DueKind Kind);
+}
