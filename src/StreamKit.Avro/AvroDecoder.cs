@@ -1,0 +1,60 @@
+using StreamKit.Avro.Binary;
+using StreamKit.Avro.Resolution;
+using StreamKit.Avro.Schema;
+using StreamKit.Codecs;
+using StreamKit.Records;
+
+namespace StreamKit.Avro;
+
+/// <summary>Decodes bare Avro binary record bodies written with one known writer schema.</summary>
+/// <remarks>
+/// The writer schema is resolved against the map once, in the constructor; <see cref="TryDecode"/> then allocates
+/// nothing on success. The payload must be exactly one record: trailing bytes are an error (they usually mean the
+/// wrong writer schema). For payloads that name their schema (single-object encoding, schema-registry framing) use
+/// <see cref="Framing.AvroFramedDecoder{T}"/>. Thread-safe: the decoder holds no per-record state.
+/// </remarks>
+/// <typeparam name="T">The record struct.</typeparam>
+public sealed class AvroDecoder<T> : IRecordDecoder<T>
+    where T : struct
+{
+    private readonly ResolutionProgram<T> _program;
+
+    /// <summary>Creates a decoder for data written with <paramref name="writerSchema"/>.</summary>
+    /// <param name="writerSchema">The schema the data was written with (a record).</param>
+    /// <param name="map">The reader's record map.</param>
+    /// <param name="readerSchema">An optional reader schema supplying defaults, aliases and enum symbols.</param>
+    /// <exception cref="AvroSchemaException">The schemas do not resolve.</exception>
+    public AvroDecoder(AvroSchema writerSchema, RecordMap<T> map, AvroRecordSchema? readerSchema = null)
+        : this(ResolutionProgram<T>.Compile(writerSchema, map, readerSchema))
+    {
+    }
+
+    /// <summary>Creates a decoder from a compiled program (share one program between decoders).</summary>
+    /// <param name="program">The compiled resolution.</param>
+    public AvroDecoder(ResolutionProgram<T> program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        _program = program;
+    }
+
+    /// <summary>The compiled resolution this decoder runs.</summary>
+    public ResolutionProgram<T> Program => _program;
+
+    /// <inheritdoc/>
+    public bool TryDecode(ReadOnlySpan<byte> payload, ref T record, out string? error)
+    {
+        var reader = new AvroReader(payload);
+        if (!_program.TryDecode(ref reader, ref record, out error))
+        {
+            return false;
+        }
+
+        if (!reader.End)
+        {
+            error = $"{reader.Remaining} trailing bytes after the record (is the writer schema right?).";
+            return false;
+        }
+
+        return true;
+    }
+}
