@@ -143,8 +143,16 @@ public class ResolutionTests
         Assert.Equal(expected, Decode(writer, Values(("revenue", value))).Revenue);
     }
 
+    [Fact]
+    public void Decode_LongIntoInt32Field_ChecksEachValue()
+    {
+        var writer = Record(ClickFields.Replace("""{"name":"durationMs","type":"int"}""", """{"name":"durationMs","type":"long"}""", StringComparison.Ordinal));
+
+        Assert.Equal(1234, Decode(writer, Values(("durationMs", 1234L))).DurationMs);
+        Assert.Contains("durationMs", DecodeError(writer, Values(("durationMs", 1L << 40))), StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData("durationMs", "long", "Int32")]
     [InlineData("userId", "double", "Int64")]
     [InlineData("isBot", "int", "Boolean")]
     [InlineData("eventType", "long", "String")]

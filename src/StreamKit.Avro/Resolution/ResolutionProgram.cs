@@ -23,9 +23,11 @@ namespace StreamKit.Avro.Resolution;
 /// as its symbol's UTF-8 bytes to a string field, mapped through the reader schema's enum when one is given.
 /// </para>
 /// <para>
-/// Two deliberate departures, both because a <see cref="RecordMap{T}"/> has no record name or numeric narrowing:
-/// record names are not compared, and a writer <c>long</c> never resolves to an Int32 field (the specification
-/// has no long→int promotion). Immutable and thread-safe once compiled.
+/// Two deliberate departures, because a <see cref="RecordMap{T}"/> is not an Avro schema: record names are not
+/// compared, and a writer <c>long</c> may fill an Int32 field, checked per value — a value out of the int range
+/// fails that record (dead-lettered), not the whole file. Ids written as <c>long</c> by other systems are common,
+/// and refusing every file for them would be the less useful reading of the specification's intent.
+/// Immutable and thread-safe once compiled.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">The record struct.</typeparam>
@@ -418,7 +420,7 @@ public sealed class ResolutionProgram<T>
         var op = (writer.Type, kind) switch
         {
             (AvroType.Int, FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis or FieldKind.Double) => StepOp.IntToField,
-            (AvroType.Long, FieldKind.Int64 or FieldKind.TimestampMillis or FieldKind.Double) => StepOp.LongToField,
+            (AvroType.Long, FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis or FieldKind.Double) => StepOp.LongToField,
             (AvroType.Float, FieldKind.Double) => StepOp.FloatToField,
             (AvroType.Double, FieldKind.Double) => StepOp.DoubleToField,
             (AvroType.Boolean, FieldKind.Boolean) => StepOp.BooleanToField,

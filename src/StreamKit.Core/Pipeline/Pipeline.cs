@@ -28,6 +28,7 @@ public sealed class Pipeline<T> : ICheckpointed
     private bool _completed;
 
     private readonly IReadOnlyList<Func<CancellationToken, ValueTask>> _flushes;
+    private readonly IReadOnlyList<ITransactionalSink> _transactional;
 
     internal Pipeline(
         BatchOperator<T> head,
@@ -35,9 +36,11 @@ public sealed class Pipeline<T> : ICheckpointed
         PipelineOptions options,
         PipelineCounters counters,
         IReadOnlyList<ICheckpointed> extraState,
-        IReadOnlyList<Func<CancellationToken, ValueTask>> flushes)
+        IReadOnlyList<Func<CancellationToken, ValueTask>> flushes,
+        IReadOnlyList<ITransactionalSink> transactional)
     {
         _flushes = flushes;
+        _transactional = transactional;
         _head = head;
         _eventTime = eventTime;
         _watermarks = new WatermarkTracker((long)options.MaxOutOfOrderness.TotalMilliseconds, options.IdleTimeout, options.TimeProvider);
@@ -134,6 +137,15 @@ public sealed class Pipeline<T> : ICheckpointed
         foreach (var flush in _flushes)
         {
             await flush(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Publishes what transactional sinks prepared at the last flush; call once the checkpoint covering it is saved.</summary>
+    public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var sink in _transactional)
+        {
+            await sink.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

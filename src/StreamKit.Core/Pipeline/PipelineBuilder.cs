@@ -58,6 +58,23 @@ internal sealed class BuildContext<TIn>(PipelineOptions options, Pipeline<TIn>.I
     public List<ICheckpointed> ExtraState { get; } = [];
 
     public List<Func<CancellationToken, ValueTask>> Flushes { get; } = [];
+
+    public List<ITransactionalSink> Transactional { get; } = [];
+
+    /// <summary>Registers a sink's flush, and its commit and state where it takes part in checkpoints.</summary>
+    public void AddSink<T>(IRecordSink<T> sink)
+    {
+        Flushes.Add(sink.FlushAsync);
+        if (sink is ITransactionalSink transactional)
+        {
+            Transactional.Add(transactional);
+        }
+
+        if (sink is ICheckpointed state)
+        {
+            ExtraState.Add(state);
+        }
+    }
 }
 
 /// <summary>A pipeline under construction whose records are now of type <typeparamref name="T"/>.</summary>
@@ -134,8 +151,8 @@ public sealed class PipelineBuilder<TIn, T>
     {
         ArgumentNullException.ThrowIfNull(sink);
         var head = _attach(new SinkOperator<T>(sink, _context.Counters));
-        _context.Flushes.Add(sink.FlushAsync);
-        return new Pipeline<TIn>(head, _context.EventTime, _context.Options, _context.Counters, [.. _context.ExtraState], [.. _context.Flushes]);
+        _context.AddSink(sink);
+        return new Pipeline<TIn>(head, _context.EventTime, _context.Options, _context.Counters, [.. _context.ExtraState], [.. _context.Flushes], [.. _context.Transactional]);
     }
 
     private PipelineBuilder<TIn, TNext> Then<TNext>(Func<BatchOperator<TNext>, BatchOperator<T>> stage)
@@ -216,7 +233,7 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
         ArgumentNullException.ThrowIfNull(sink);
         _policy = LateEventPolicy.SideOutput;
         _lateSink = sink;
-        _context.Flushes.Add(sink.FlushAsync);
+        _context.AddSink(sink);
         return this;
     }
 

@@ -62,9 +62,20 @@ public sealed class RawRecordBatch : IDisposable
     /// <param name="position">Where the record sits in its partition (offset, sequence, byte offset); increases within a partition.</param>
     /// <param name="timestamp">The source's timestamp in Unix epoch milliseconds, or 0 when it has none.</param>
     /// <param name="error">A framing error found by the source (oversized, truncated): the runner dead-letters the record with this reason instead of decoding it.</param>
-    public void Add(ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null)
+    public void Add(ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null) =>
+        AddPrefixed(default, value, key, position, timestamp, error);
+
+    /// <summary>Appends a record whose payload is <paramref name="prefix"/> followed by <paramref name="value"/>, copying each once.</summary>
+    /// <remarks>For sources that frame payloads (a schema header before an Avro body) without building them in a scratch buffer first.</remarks>
+    /// <param name="prefix">The payload's first bytes.</param>
+    /// <param name="value">The rest of the payload.</param>
+    /// <param name="key">The message key, or empty.</param>
+    /// <param name="position">Where the record sits in its partition; increases within a partition.</param>
+    /// <param name="timestamp">The source's timestamp in Unix epoch milliseconds, or 0.</param>
+    /// <param name="error">A framing error found by the source, or <see langword="null"/>.</param>
+    public void AddPrefixed(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null)
     {
-        var needed = _bytesLength + value.Length + key.Length;
+        var needed = _bytesLength + prefix.Length + value.Length + key.Length;
         if (needed > _bytes.Length)
         {
             Grow(ref _bytes, _bytesLength, needed);
@@ -78,9 +89,11 @@ public sealed class RawRecordBatch : IDisposable
         var keyOffset = _bytesLength;
         key.CopyTo(_bytes.AsSpan(keyOffset));
         var valueOffset = keyOffset + key.Length;
-        value.CopyTo(_bytes.AsSpan(valueOffset));
-        _bytesLength = valueOffset + value.Length;
-        _entries[_count++] = new Entry(valueOffset, value.Length, keyOffset, key.Length, position, timestamp, error);
+        prefix.CopyTo(_bytes.AsSpan(valueOffset));
+        value.CopyTo(_bytes.AsSpan(valueOffset + prefix.Length));
+        var valueLength = prefix.Length + value.Length;
+        _bytesLength = valueOffset + valueLength;
+        _entries[_count++] = new Entry(valueOffset, valueLength, keyOffset, key.Length, position, timestamp, error);
     }
 
     /// <summary>Empties the batch, keeping its buffers.</summary>
