@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Unicode;
 using StreamKit.Records;
 
 namespace StreamKit.Codecs;
@@ -9,8 +10,9 @@ namespace StreamKit.Codecs;
 /// Reads with <see cref="Utf8JsonReader"/> straight into the struct: no <c>JsonSerializer</c>, no intermediate
 /// objects, no allocation for valid input (strings reach the setter as UTF-8, unescaped into a reused buffer only
 /// when they contain escapes). Unknown properties are skipped; <c>null</c> counts as absent; a
-/// <see cref="FieldKind.TimestampMillis"/> field also accepts an ISO 8601 string. Anything else — malformed JSON,
-/// a wrong type, a value out of range, a missing required field, trailing content, over <see cref="MaxRecordBytes"/>
+/// <see cref="FieldKind.TimestampMillis"/> field also accepts an ISO 8601 string (read as UTC when it has no
+/// offset). Anything else — malformed JSON, invalid UTF-8 or escapes in a string, a wrong type, a value out of
+/// range, a missing required field, trailing content, over <see cref="MaxRecordBytes"/>
 /// — is rejected with a reason. Not thread-safe (it reuses a scratch buffer): one per pipeline.
 /// </remarks>
 public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
@@ -63,7 +65,21 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
         var seen = 0UL;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.ValueIsEscaped ? _map.Find(Unescape(ref reader)) : _map.Find(reader.ValueSpan);
+            RecordField<T>? field;
+            if (!reader.ValueIsEscaped)
+            {
+                field = _map.Find(reader.ValueSpan);
+            }
+            else if (TryUnescape(ref reader, out var name))
+            {
+                field = _map.Find(name);
+            }
+            else
+            {
+                error = "a property name has an invalid escape sequence";
+                return false;
+            }
+
             reader.Read();
             if (field is null || !field.CanSet)
             {
@@ -71,14 +87,16 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
                 continue;
             }
 
-            if (reader.TokenType == JsonTokenType.Null)
+            var token = reader.TokenType;
+            if (token == JsonTokenType.Null)
             {
                 continue;
             }
 
             if (!Set(field, ref reader, ref record))
             {
-                error = $"field '{field.Name}' has an invalid {Describe(reader.TokenType)} value for {field.Kind}";
+                // The token type is taken before Set: for an object or array Set skips to its end token.
+                error = $"field '{field.Name}' has an invalid {Describe(token)} value for {field.Kind}";
                 return false;
             }
 
@@ -121,10 +139,16 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
             case JsonTokenType.String:
                 if (field.Kind == FieldKind.TimestampMillis)
                 {
-                    return reader.TryGetDateTimeOffset(out var time) && field.SetInt64(ref record, time.ToUnixTimeMilliseconds());
+                    return TryGetTimestamp(ref reader, out var millis) && field.SetInt64(ref record, millis);
                 }
 
-                return field.SetString(ref record, reader.ValueIsEscaped ? Unescape(ref reader) : reader.ValueSpan);
+                if (!reader.ValueIsEscaped)
+                {
+                    // Utf8JsonReader does not validate the UTF-8 of unescaped strings; a setter must never see invalid text.
+                    return Utf8.IsValid(reader.ValueSpan) && field.SetString(ref record, reader.ValueSpan);
+                }
+
+                return TryUnescape(ref reader, out var text) && field.SetString(ref record, text);
             case JsonTokenType.True:
                 return field.SetBoolean(ref record, true);
             case JsonTokenType.False:
@@ -135,7 +159,7 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
         }
     }
 
-    private ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader)
+    private bool TryUnescape(ref Utf8JsonReader reader, out ReadOnlySpan<byte> text)
     {
         // Unescaped text is never longer than its escaped form.
         if (_scratch.Length < reader.ValueSpan.Length)
@@ -143,8 +167,43 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
             _scratch = new byte[Math.Max(reader.ValueSpan.Length, _scratch.Length * 2)];
         }
 
-        var written = reader.CopyString(_scratch);
-        return _scratch.AsSpan(0, written);
+        try
+        {
+            text = _scratch.AsSpan(0, reader.CopyString(_scratch));
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape (\uD800) or invalid UTF-8 in the string: reported only by throwing.
+            text = default;
+            return false;
+        }
+
+        return Utf8.IsValid(text);
+    }
+
+    private static bool TryGetTimestamp(ref Utf8JsonReader reader, out long millis)
+    {
+        millis = 0;
+        if (!reader.TryGetDateTime(out var clock))
+        {
+            return false;
+        }
+
+        // For a value without an offset, TryGetDateTimeOffset would assume the machine's local zone; event times must
+        // not depend on where the job runs, so such a timestamp is read as UTC. Only an explicit offset needs the
+        // second parse (TryGetDateTime has converted those to local time).
+        DateTimeOffset time;
+        if (clock.Kind != DateTimeKind.Local)
+        {
+            time = new DateTimeOffset(clock.Ticks, TimeSpan.Zero);
+        }
+        else if (!reader.TryGetDateTimeOffset(out time))
+        {
+            return false;
+        }
+
+        millis = time.ToUnixTimeMilliseconds();
+        return true;
     }
 
     private static string Describe(JsonTokenType token) => token switch

@@ -101,7 +101,7 @@ public sealed class FileSource : IRecordSource
     public ValueTask SeekAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(positions);
-        _resume = positions;
+        _resume = new Dictionary<string, long>(positions); // a snapshot: the runner keeps updating its own
         return ValueTask.CompletedTask;
     }
 

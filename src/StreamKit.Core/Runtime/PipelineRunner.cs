@@ -168,7 +168,9 @@ public sealed class PipelineRunner<T>
 
             if (IsCheckpointDue())
             {
-                await CheckpointAsync(cancellationToken).ConfigureAwait(false);
+                // Not cancellable either: a stop arriving mid-checkpoint would otherwise abandon it (a store may have
+                // saved without this runner learning the new version) and skip the final checkpoint below.
+                await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
 
@@ -195,7 +197,7 @@ public sealed class PipelineRunner<T>
         await _source.SeekAsync(_positions, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Flushes sinks and dead letters, saves state with positions, and commits the source, in that order.</summary>
+    /// <summary>Flushes sinks and dead letters, saves state with positions, commits transactional sinks, and commits the source, in that order.</summary>
     public async ValueTask CheckpointAsync(CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
@@ -208,6 +210,7 @@ public sealed class PipelineRunner<T>
             _stateVersion = await store.SaveAsync(_stateKey, buffer.WrittenMemory, _stateVersion, cancellationToken).ConfigureAwait(false);
         }
 
+        await _pipeline.CommitAsync(cancellationToken).ConfigureAwait(false);
         await _source.CommitAsync(_positions, cancellationToken).ConfigureAwait(false);
         _lastCheckpoint = _options.TimeProvider.GetTimestamp();
         _batchesSinceCheckpoint = 0;

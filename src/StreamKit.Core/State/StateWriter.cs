@@ -91,6 +91,14 @@ public ref struct StateReader
         where T : unmanaged
     {
         var count = ReadCount();
+
+        // Check the bytes are there before allocating: a corrupt count must fail as bad data, not as an out-of-memory.
+        var length = ByteLength<T>(count);
+        if (length > _remaining.Length)
+        {
+            throw new InvalidDataException("Truncated state snapshot.");
+        }
+
         var result = new T[count];
         ReadInto<T>(result, count);
         return result;
@@ -145,8 +153,15 @@ public ref struct StateReader
     private void ReadInto<T>(scoped Span<T> destination, int count)
         where T : unmanaged
     {
-        var bytes = Take(checked(count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
+        var bytes = Take(ByteLength<T>(count));
         bytes.CopyTo(MemoryMarshal.AsBytes(destination[..count]));
+    }
+
+    private static int ByteLength<T>(int count)
+        where T : unmanaged
+    {
+        var length = (long)count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        return length > int.MaxValue ? throw new InvalidDataException("Corrupt state snapshot: block too large.") : (int)length;
     }
 
     private ReadOnlySpan<byte> Take(int length)
