@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Clickstream.Tests;
@@ -92,7 +91,7 @@ public sealed class SampleCliTests : IDisposable
     [InlineData("--input", "x.jsonl", "--query", "tumbling", "--output", "o.jsonl", "--bogus", "1")]
     public void Run_BadArguments_ExitsWithUsage(params string[] args)
     {
-        var (exit, _, error) = Execute(args);
+        var (exit, error) = Sample.Execute(args);
 
         Assert.Equal(2, exit);
         Assert.Contains("usage:", error, StringComparison.Ordinal);
@@ -101,7 +100,7 @@ public sealed class SampleCliTests : IDisposable
     [Fact]
     public void Run_UnknownQuery_ExitsWithUsage()
     {
-        var (exit, _, error) = Execute("--input", s_input, "--query", "median", "--output", Path.Combine(_directory, "o.jsonl"));
+        var (exit, error) = Sample.Execute("--input", s_input, "--query", "median", "--output", Path.Combine(_directory, "o.jsonl"));
 
         Assert.Equal(2, exit);
         Assert.Contains("unknown query", error, StringComparison.Ordinal);
@@ -110,26 +109,11 @@ public sealed class SampleCliTests : IDisposable
     private string[] Run(string query)
     {
         var output = Path.Combine(_directory, query + ".jsonl");
-        var (exit, _, error) = Execute("--input", s_input, "--query", query, "--output", output);
+        var (exit, error) = Sample.Execute("--input", s_input, "--query", query, "--output", output);
         Assert.True(exit == 0, error);
         return File.ReadAllLines(output);
     }
 
-    private static (int Exit, string Output, string Error) Execute(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Clickstream.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error);
-    }
 
     /// <summary>The valid events of the input, parsed independently of StreamKit.</summary>
     private static List<(long Ts, int User, int Page, string Type, int DurationMs)> Reference()
