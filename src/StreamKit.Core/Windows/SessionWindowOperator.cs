@@ -142,12 +142,14 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         // Find the sessions this event touches; merge every further one into the first.
         var target = None;
         var previous = None;
+        var allFired = true;
         for (var slot = head; slot != None;)
         {
             ref var session = ref _sessions[slot];
             var nextSlot = session.Next;
             if (time > session.Start - _gap && time < session.Last + _gap)
             {
+                allFired &= session.Fired;
                 if (target == None)
                 {
                     target = slot;
@@ -204,8 +206,13 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         if (s.Fired)
         {
             // Only the update policy keeps fired sessions. Still closed: emit the update now; reopened by the new
-            // event: it fires again, as an update, when the watermark passes its new end.
-            _settings.Counters.LateEvents++;
+            // event (or by an open session merged in): it fires again, as an update, when the watermark passes its
+            // new end. The event is late only if every session it touched had fired.
+            if (allFired)
+            {
+                _settings.Counters.LateEvents++;
+            }
+
             if (s.Last + _gap <= _watermark)
             {
                 Emit(ref s);

@@ -186,12 +186,18 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
         {
             EmitUpdates(slice, _keySelector.Invoke(item), retention);
         }
+
+        // Late means every window containing the event had fired; one that still has an open window (hopping) is
+        // on time there, even when it also updates fired ones.
+        if (HasFired(lastEnd))
+        {
+            _settings.Counters.LateEvents++;
+        }
     }
 
     /// <summary>Re-emits, as updates, the fired and still retained windows containing <paramref name="slice"/> for one key.</summary>
     private void EmitUpdates(Slice slice, TKey key, long retention)
     {
-        var updated = false;
         for (var end = slice.Start + _hop; end <= slice.Start + _size; end += _hop)
         {
             if (HasFired(end) && end > _watermark - retention)
@@ -211,13 +217,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
                 }
 
                 Emit(end - _size, end, key, acc, isUpdate: true);
-                updated = true;
             }
-        }
-
-        if (updated)
-        {
-            _settings.Counters.LateEvents++;
         }
     }
 

@@ -1,0 +1,96 @@
+using StreamKit.Pipeline;
+using StreamKit.Testing;
+using StreamKit.Windows;
+
+namespace StreamKit.Core.Tests.Windows;
+
+public sealed class SessionWindowTests
+{
+    private static (Pipeline<Ev> Pipeline, CollectingSink<WindowResult<int, long>> Sink) Build(long gapMs, long outOfOrderMs, long? latenessMs = null)
+    {
+        var sink = new CollectingSink<WindowResult<int, long>>();
+        var options = new PipelineOptions { MaxOutOfOrderness = TimeSpan.FromMilliseconds(outOfOrderMs), IdleTimeout = Timeout.InfiniteTimeSpan };
+        var windowed = StreamPipeline.Create<Ev>(static e => e.Ts, options)
+            .KeyBy(static e => e.Key)
+            .Window(WindowSpec.Session(TimeSpan.FromMilliseconds(gapMs)));
+        if (latenessMs is { } lateness)
+        {
+            windowed = windowed.AllowedLateness(TimeSpan.FromMilliseconds(lateness));
+        }
+
+        return (windowed.Aggregate(static a => a.Count()).To(sink), sink);
+    }
+
+    private static void Send(Pipeline<Ev> pipeline, params long[] times)
+    {
+        var batch = times.Select(static t => new Ev(t, 1, 0, 0)).ToArray();
+        pipeline.Process(batch);
+    }
+
+    [Fact]
+    public void Session_OutOfOrderEventBridgingTwoOpenSessions_MergesThemIntoOne()
+    {
+        var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 100);
+        Send(pipeline, 1000);
+        Send(pipeline, 1080); // 80 ms after the first: a second session
+        Send(pipeline, 1040); // out of order but within the out-of-orderness: within the gap of both
+        Assert.Empty(sink.Records);
+        Assert.Equal(0, pipeline.Counters.Late);
+
+        Send(pipeline, 1300); // watermark 1200 closes [1000, 1130)
+        var result = Assert.Single(sink.Records);
+        Assert.Equal(new WindowResult<int, long>(1000, 1130, 1, 3, false), result);
+    }
+
+    [Fact]
+    public void Session_BridgingEventInSameBatch_MergesSessions()
+    {
+        var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 100);
+        Send(pipeline, 1000, 1080, 1040);
+        pipeline.Complete();
+        Assert.Equal([new WindowResult<int, long>(1000, 1130, 1, 3, false)], sink.Records);
+    }
+
+    [Fact]
+    public void Session_LateEventBridgingFiredAndOpenSessionWithinLateness_MergesAndFiresOnceAsUpdate()
+    {
+        var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 0, latenessMs: 200);
+        Send(pipeline, 1000);
+        Send(pipeline, 1060); // watermark 1060 fires [1000, 1050)
+        Assert.Equal([new WindowResult<int, long>(1000, 1050, 1, 1, false)], sink.Records);
+
+        Send(pipeline, 1030); // behind the watermark; within the gap of the fired (kept) session and the open one
+        Assert.Equal(0, pipeline.Counters.Dropped);
+        pipeline.Complete();
+        Assert.Equal(
+            [new WindowResult<int, long>(1000, 1050, 1, 1, false), new WindowResult<int, long>(1000, 1110, 1, 3, true)],
+            sink.Records);
+    }
+
+    [Fact]
+    public void Session_LateEventWithinLatenessOfFiredSession_EmitsUpdateImmediately()
+    {
+        var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 0, latenessMs: 200);
+        Send(pipeline, 1000);
+        Send(pipeline, 1100); // fires [1000, 1050)
+        Send(pipeline, 1020); // joins the fired session; [1000, 1070) is still closed at watermark 1100
+        Assert.Equal(
+            [new WindowResult<int, long>(1000, 1050, 1, 1, false), new WindowResult<int, long>(1000, 1070, 1, 2, true)],
+            sink.Records);
+        Assert.Equal(1, pipeline.Counters.Late);
+        Assert.Equal(0, pipeline.Counters.Dropped);
+    }
+
+    [Fact]
+    public void Session_EventTooLateForAnySession_IsDroppedAndCounted()
+    {
+        var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 0);
+        Send(pipeline, 1000);
+        Send(pipeline, 2000);
+        Send(pipeline, 1020); // its session [1020, 1070) would already be closed, and [1000, 1050) has fired
+        pipeline.Complete();
+        Assert.Equal(1, pipeline.Counters.Late);
+        Assert.Equal(1, pipeline.Counters.Dropped);
+        Assert.Equal(2, sink.Records.Count);
+    }
+}
