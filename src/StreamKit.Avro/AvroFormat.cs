@@ -13,8 +13,11 @@ namespace StreamKit.Avro;
 /// <c>AvroFramedDecoder&lt;T&gt;(map, format.Schemas, AvroFraming.SingleObject)</c> decodes files written with
 /// different schemas, resolving each against the reader's map once.</para>
 /// <para>A record's position is <c>blockOffset × 2²⁰ + index in block</c>, so a restart seeks straight to its block
-/// (blocks of more than 2²⁰ records are refused). A corrupt block is dead-lettered with the reader's reason and
-/// reading goes on at the next sync marker.</para>
+/// (blocks of more than 2²⁰ records are refused); a gzip-compressed file cannot seek, so it is read again from the
+/// start and the records up to the position are dropped. A corrupt block is dead-lettered (no payload) with the
+/// reader's reason at the position after the last record read, and reading goes on at the next sync marker.</para>
+/// <para>A file whose header cannot be read (not a container, a damaged schema, an unknown codec) has no schema and no
+/// sync marker to recover with: <see cref="Open"/> throws <see cref="InvalidDataException"/>.</para>
 /// </remarks>
 public sealed class AvroFormat : IFileFormat
 {
@@ -33,25 +36,38 @@ public sealed class AvroFormat : IFileFormat
     public IReadOnlyList<string> Extensions { get; } = [".avro"];
 
     /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The file does not start with a usable container header.</exception>
     public IFileRecordReader Open(Stream stream, int maxRecordBytes)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var reader = new AvroContainerReader(stream);
+        AvroContainerReader reader;
+        try
+        {
+            reader = new AvroContainerReader(stream);
+        }
+        catch
+        {
+            stream.Dispose(); // the reader owns the stream only once it is constructed
+            throw;
+        }
+
         Schemas.Add(reader.WriterSchema);
-        return new ContainerRecordReader(reader, maxRecordBytes);
+        return new ContainerRecordReader(reader, stream.CanSeek, maxRecordBytes);
     }
 
     private sealed class ContainerRecordReader : IFileRecordReader
     {
         private readonly AvroContainerReader _reader;
+        private readonly bool _canSeek;
         private readonly int _maxRecordBytes;
         private readonly byte[] _header = new byte[AvroSingleObject.HeaderLength];
         private long _resumeAfter = long.MinValue;
         private long _lastPosition;
 
-        public ContainerRecordReader(AvroContainerReader reader, int maxRecordBytes)
+        public ContainerRecordReader(AvroContainerReader reader, bool canSeek, int maxRecordBytes)
         {
             _reader = reader;
+            _canSeek = canSeek;
             _maxRecordBytes = maxRecordBytes;
             _header[0] = AvroSingleObject.Marker0;
             _header[1] = AvroSingleObject.Marker1;
@@ -61,15 +77,24 @@ public sealed class AvroFormat : IFileFormat
 
         public ValueTask SeekAsync(long position, CancellationToken cancellationToken = default)
         {
+            // Records at or before the position are dropped as they are read. That alone resumes correctly (a gzip
+            // file, which cannot seek, relies on it); a seekable file first jumps to the position's block.
             _resumeAfter = position;
-
-            // Jump to the block when the stream allows it; otherwise (gzip) read from the start and drop what was applied.
             var offset = position >> IndexBits;
-            if (position >= 0 && offset > 0 && !_reader.Seek(new AvroRecordPosition(0, offset, position & ((1L << IndexBits) - 1))))
+            if (!_canSeek || position < 0 || offset <= _reader.FirstBlockOffset)
             {
-                throw new InvalidDataException($"Cannot resume the Avro file at block offset {offset}: {_reader.LastError}");
+                return ValueTask.CompletedTask;
             }
 
+            // Back to the block's first record, not to the record itself: the position may be a corrupt region's,
+            // numbered after the last good record of the block, and reading that block again from its start numbers
+            // the region the same way, so it is dropped rather than reported twice or made a seek failure.
+            if (!_reader.Seek(new AvroRecordPosition(0, offset, 0)))
+            {
+                throw new InvalidDataException($"Cannot resume the Avro file at block offset {offset} (has it changed since the checkpoint?): {_reader.LastError}");
+            }
+
+            _lastPosition = (offset << IndexBits) - 1;
             return ValueTask.CompletedTask;
         }
 

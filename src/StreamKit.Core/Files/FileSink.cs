@@ -50,10 +50,9 @@ public sealed class EncodedFileFormat<T>(IRecordEncoder<T> encoder, string exten
                 encoder.Encode(record, _buffer);
             }
 
-            if (_buffer.WrittenCount >= 1 << 16)
-            {
-                Flush();
-            }
+            // Hand every batch to the stream (which buffers on its own), so the stream's position is the file's size
+            // and the sink rolls at MaxFileBytes rather than up to 64 KiB later.
+            Flush();
         }
 
         public void Flush()
@@ -83,6 +82,10 @@ public sealed class FileSinkOptions<T>
     public string Prefix { get; set; } = "part";
 
     /// <summary>Start a new file once the current one reaches this size.</summary>
+    /// <remarks>
+    /// Checked after each batch written, so a file ends within one batch of the limit; a format that buffers blocks
+    /// (Avro) counts a block once it is written, so its files may also pass the limit by up to a block.
+    /// </remarks>
     /// <value>Defaults to 128 MiB.</value>
     public long MaxFileBytes { get; set; } = 128L << 20;
 
@@ -120,6 +123,7 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
     private string? _current;
     private long _opened;
     private long _sequence;
+    private bool _swept;
 
     /// <summary>Creates the sink; nothing is written until the first record.</summary>
     public FileSink(FileSinkOptions<T> options)
@@ -131,6 +135,16 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
         _options = options;
         _directory = Path.GetFullPath(options.Directory);
         Directory.CreateDirectory(_directory);
+
+        // Number after what earlier runs published, so a fresh start never overwrites their output. (In-progress
+        // leftovers don't count: a restore decides about them, or the first commit sweeps them.)
+        foreach (var path in Directory.GetFiles(_directory, _options.Prefix + "-*"))
+        {
+            if (!path.EndsWith(InProgress, StringComparison.Ordinal) && SequenceOf(Path.GetFileName(path)) is { } sequence)
+            {
+                _sequence = Math.Max(_sequence, sequence + 1);
+            }
+        }
     }
 
     /// <summary>Files published so far by this sink instance.</summary>
@@ -150,7 +164,9 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
         }
 
         _writer!.Write(records);
-        if (_file!.Length >= _options.MaxFileBytes || _options.TimeProvider.GetElapsedTime(_opened) >= _options.MaxFileAge)
+
+        // Position, not Length: it counts what the FileStream still buffers, and asks the OS nothing.
+        if (_file!.Position >= _options.MaxFileBytes || _options.TimeProvider.GetElapsedTime(_opened) >= _options.MaxFileAge)
         {
             Close();
         }
@@ -172,6 +188,14 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
         }
 
         _closed.Clear();
+        if (!_swept)
+        {
+            // By the first commit any restore has happened, so in-progress files that are not this run's own are
+            // leftovers of a run that crashed before its first checkpoint: nothing will ever publish them.
+            _swept = true;
+            DeleteStale(keep: _current is null ? null : _current + InProgress);
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -194,24 +218,16 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
         reader.Expect(StateVersion, "file sink state version");
         _sequence = reader.ReadInt64();
         var count = reader.ReadCount();
-        var keep = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
             var path = Path.Combine(_directory, reader.ReadString());
-            keep.Add(path + InProgress);
             Publish(path); // saved as prepared, but the crash came before the rename
         }
 
         DiscardCurrent();
-        foreach (var stale in Directory.GetFiles(_directory, _options.Prefix + "-*" + InProgress))
-        {
-            if (!keep.Contains(stale))
-            {
-                File.Delete(stale); // written after the checkpoint: its records are replayed
-            }
-        }
-
+        DeleteStale(keep: null); // written after the checkpoint: their records are replayed
         _closed.Clear();
+        _swept = true;
     }
 
     /// <summary>Closes the current file and publishes every closed file (for use without checkpoints).</summary>
@@ -259,6 +275,39 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
         _writer = null;
         _file = null;
         _current = null;
+    }
+
+    private void DeleteStale(string? keep)
+    {
+        foreach (var stale in Directory.GetFiles(_directory, _options.Prefix + "-*" + InProgress))
+        {
+            if (stale != keep && IsOwnFile(Path.GetFileName(stale)))
+            {
+                File.Delete(stale);
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is <c>{Prefix}-{digits}{Extension}.inprogress</c>: another sink's prefix may start with this one's (<c>part</c>, <c>part-late</c>).</summary>
+    private bool IsOwnFile(string name) => name.EndsWith(InProgress, StringComparison.Ordinal) && SequenceOf(name) is not null;
+
+    /// <summary>The sequence number of <c>{Prefix}-{digits}{Extension}</c>, optionally <c>.inprogress</c>; <see langword="null"/> for other names.</summary>
+    private long? SequenceOf(string name)
+    {
+        var stem = name.EndsWith(InProgress, StringComparison.Ordinal) ? name[..^InProgress.Length] : name;
+        var prefix = _options.Prefix.Length + 1;
+        var extension = _options.Format.Extension;
+        if (stem.Length <= prefix + extension.Length
+            || !stem.StartsWith(_options.Prefix + "-", StringComparison.Ordinal)
+            || !stem.EndsWith(extension, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var digits = stem.AsSpan(prefix, stem.Length - prefix - extension.Length);
+        return digits.ContainsAnyExcept("0123456789") || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? null
+            : sequence;
     }
 
     private void Publish(string path)

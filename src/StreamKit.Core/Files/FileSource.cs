@@ -14,6 +14,14 @@ public sealed class FileSourceOptions
     /// <summary>Read every file with this format, whatever its extension.</summary>
     public IFileFormat? Format { get; set; }
 
+    /// <summary>Whether each file's events are no older than the previous file's (minus the out-of-orderness), e.g. hourly files read in name order.</summary>
+    /// <remarks>
+    /// By default every file holds the watermark back until it has been opened, since a later file may hold older
+    /// events: no window closes before the last file is being read, which keeps all windows of the input in memory.
+    /// Set this when files follow each other in time, so windows close as reading goes on.
+    /// </remarks>
+    public bool FilesInTimeOrder { get; set; }
+
     /// <summary>The largest record accepted, in bytes; larger ones are dead-lettered.</summary>
     /// <value>Defaults to 1 MiB.</value>
     public int MaxRecordBytes { get; set; } = 1 << 20;
@@ -26,6 +34,9 @@ public sealed class FileSourceOptions
 /// stays in the checkpoint, so it is not read again. Files ending in <c>.gz</c> are decompressed (resuming one
 /// re-reads it up to the position).</para>
 /// <para>Bounded: <see cref="ReadAsync"/> returns <see langword="false"/> after the last file.</para>
+/// <para>Bad records are handed on with their error, to be dead-lettered. Damage that leaves nothing to read past — an
+/// Avro header that cannot be parsed, a corrupt gzip stream — makes <see cref="ReadAsync"/> throw an
+/// <see cref="InvalidDataException"/> that names the file.</para>
 /// </remarks>
 public sealed class FileSource : IRecordSource
 {
@@ -69,6 +80,10 @@ public sealed class FileSource : IRecordSource
     /// <summary>The files this source reads, in order.</summary>
     public IReadOnlyList<string> Files => _files;
 
+    /// <inheritdoc />
+    /// <remarks>Every file, unless <see cref="FileSourceOptions.FilesInTimeOrder"/> says they follow each other in time.</remarks>
+    public IReadOnlyList<string> Partitions => _options.FilesInTimeOrder ? [] : _files;
+
     /// <summary>The format <paramref name="path"/> would be read with.</summary>
     /// <exception cref="NotSupportedException">No format claims the extension.</exception>
     public IFileFormat FormatOf(string path) =>
@@ -106,6 +121,7 @@ public sealed class FileSource : IRecordSource
     }
 
     /// <inheritdoc />
+    /// <exception cref="InvalidDataException">A file is damaged beyond its format's recovery (see remarks); the message names it.</exception>
     public async ValueTask<bool> ReadAsync(RawRecordBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -117,11 +133,23 @@ public sealed class FileSource : IRecordSource
             }
 
             batch.Partition = _partition;
-            var more = await _current!.ReadAsync(batch, cancellationToken).ConfigureAwait(false);
+            bool more;
+            try
+            {
+                more = await _current!.ReadAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                // Damage no reader can step over (a corrupt gzip stream): name the file, or the error is anonymous.
+                throw Unreadable(_partition, ex);
+            }
+
             if (!more)
             {
                 await _current.DisposeAsync().ConfigureAwait(false);
                 _current = null;
+                batch.EndOfPartition = true; // possibly an empty batch: the runner still learns the file has ended
+                return true;
             }
 
             if (batch.Count > 0)
@@ -159,14 +187,31 @@ public sealed class FileSource : IRecordSource
             stream = new GZipStream(stream, CompressionMode.Decompress);
         }
 
-        _current = FormatOf(path).Open(stream, _options.MaxRecordBytes);
-        if (_resume.TryGetValue(path, out var applied))
+        try
         {
-            await _current.SeekAsync(applied, cancellationToken).ConfigureAwait(false);
+            _current = FormatOf(path).Open(stream, _options.MaxRecordBytes);
+            if (_resume.TryGetValue(path, out var applied))
+            {
+                await _current.SeekAsync(applied, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            await (_current ?? (IAsyncDisposable)stream).DisposeAsync().ConfigureAwait(false);
+            _current = null;
+            if (ex is InvalidDataException invalid)
+            {
+                throw Unreadable(path, invalid); // an unreadable header (Avro): the file has no records to offer
+            }
+
+            throw;
         }
 
         return true;
     }
+
+    private InvalidDataException Unreadable(string path, InvalidDataException inner) =>
+        new($"Cannot read '{path}' as {FormatOf(path).Name}: {inner.Message}", inner);
 
     private static string[] Resolve(string path)
     {

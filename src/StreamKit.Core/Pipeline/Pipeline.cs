@@ -107,6 +107,22 @@ public sealed class Pipeline<T> : ICheckpointed
         }
     }
 
+    /// <summary>Announces a partition before its first record: until it sends data or <see cref="CompletePartition"/>, the watermark waits for it.</summary>
+    /// <remarks>For bounded inputs read one partition after another (files): without it, the watermark would run ahead on the partitions read so far and the next one's older events would be late.</remarks>
+    public void RegisterPartition(int partition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        _watermarks.Register(partition);
+    }
+
+    /// <summary>A partition has ended (a file was read to its end): it stops holding the watermark back.</summary>
+    public void CompletePartition(int partition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        _watermarks.Finish(partition);
+        Tick();
+    }
+
     /// <summary>Moves event time forward to <paramref name="watermark"/> (never back), firing the windows it closes.</summary>
     /// <remarks>For sources that carry their own watermarks, and for tests that drive time by hand.</remarks>
     public void AdvanceWatermark(long watermark)

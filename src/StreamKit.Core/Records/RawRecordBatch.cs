@@ -40,6 +40,10 @@ public sealed class RawRecordBatch : IDisposable
     /// <remarks>Sources should reuse one string instance per partition: the runner looks it up once per batch.</remarks>
     public string Partition { get; set; } = "";
 
+    /// <summary>Set by the source on the last batch of a partition (a file's end, a bounded partition's end offset), which may be empty.</summary>
+    /// <remarks>The partition then stops holding the pipeline's watermark back.</remarks>
+    public bool EndOfPartition { get; set; }
+
     /// <summary>The record at <paramref name="index"/>; its spans are valid until the batch is cleared.</summary>
     public RawRecord this[int index]
     {
@@ -102,6 +106,7 @@ public sealed class RawRecordBatch : IDisposable
         _count = 0;
         _bytesLength = 0;
         Partition = "";
+        EndOfPartition = false;
     }
 
     /// <inheritdoc />

@@ -12,6 +12,16 @@ public interface IRecordSource : IAsyncDisposable
     /// <summary>A name for dead letters and logs (e.g. <c>kafka:clicks</c> or a file path).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Partitions the source knows it will read before their first record arrives: each holds the pipeline's
+    /// watermark back until it sends data or ends (<see cref="RawRecordBatch.EndOfPartition"/>).
+    /// </summary>
+    /// <remarks>
+    /// A bounded source that reads partitions one after another (files) lists them, so a later file's older events
+    /// are not late. Sources whose partitions are read side by side or come and go (Kafka) leave it empty.
+    /// </remarks>
+    IReadOnlyList<string> Partitions => [];
+
     /// <summary>Resumes after a restart: each listed partition continues after the given position.</summary>
     /// <param name="positions">The last applied position per partition name, from the checkpoint.</param>
     /// <param name="cancellationToken">Cancels the seek.</param>

@@ -136,6 +136,11 @@ public sealed class PipelineRunner<T>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         await RestoreAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var partition in _source.Partitions)
+        {
+            _pipeline.RegisterPartition(PartitionOf(partition));
+        }
+
         using var batch = new RawRecordBatch(_options.BatchSize);
         _lastCheckpoint = _options.TimeProvider.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
@@ -155,9 +160,14 @@ public sealed class PipelineRunner<T>
             {
                 ProcessBatch(batch);
             }
-            else if (more)
+            else if (more && !batch.EndOfPartition)
             {
                 _pipeline.Tick();
+            }
+
+            if (batch.EndOfPartition)
+            {
+                _pipeline.CompletePartition(PartitionOf(batch.Partition));
             }
 
             if (!more)
