@@ -104,6 +104,10 @@ public enum LateEventPolicy
     /// event in and emit the window's result again with <see cref="WindowResult{TKey, TValue}.IsUpdate"/> set;
     /// later than that, count and drop it.
     /// </summary>
+    /// <remarks>
+    /// For sessions, a late event must join (or bridge) a kept session to update it; one that would start a session
+    /// already past the watermark on its own is dropped and counted, as no result for it was ever emitted.
+    /// </remarks>
     Update,
 }
 
