@@ -243,24 +243,10 @@ public struct TopKSketch
         var copy = this;
         if (!copy._sorted)
         {
-            // Insertion sort: at most 32 entries, once per emitted result.
-            for (var i = 1; i < copy._count; i++)
-            {
-                var (item, count, error) = (copy._items[i], copy._counts[i], copy._errors[i]);
-                var j = i - 1;
-                while (j >= 0 && (copy._counts[j] < count || (copy._counts[j] == count && copy._items[j] > item)))
-                {
-                    copy._items[j + 1] = copy._items[j];
-                    copy._counts[j + 1] = copy._counts[j];
-                    copy._errors[j + 1] = copy._errors[j];
-                    j--;
-                }
-
-                copy._items[j + 1] = item;
-                copy._counts[j + 1] = count;
-                copy._errors[j + 1] = error;
-            }
-
+            Span<long> items = copy._items;
+            Span<long> counts = copy._counts;
+            Span<long> errors = copy._errors;
+            SortByCount(items[..copy._count], counts[..copy._count], errors[..copy._count]);
             copy._sorted = true;
         }
 

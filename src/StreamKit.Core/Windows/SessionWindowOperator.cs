@@ -30,8 +30,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private readonly WindowSettings<T> _settings;
     private readonly BatchOperator<WindowResult<TKey, TResult>> _next;
     private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
-    private readonly OutputBuffer<T> _late = new();
-    private readonly SinkOperator<T>? _lateSink;
+    private readonly LateEvents<T> _late;
     private readonly KeyedTable<TKey, int> _heads = new(); // key -> first session slot
     private Session[] _sessions = new Session[64];
     private int _used; // slots ever handed out
@@ -52,7 +51,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _aggregator = aggregator;
         _settings = settings;
         _next = next;
-        _lateSink = settings.LateSink is null ? null : new SinkOperator<T>(settings.LateSink, settings.Counters, countOutput: false);
+        _late = new LateEvents<T>(settings);
     }
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
@@ -63,10 +62,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         }
 
         _output.FlushTo(_next);
-        if (_lateSink is not null)
-        {
-            _late.FlushTo(_lateSink);
-        }
+        _late.Flush();
     }
 
     public override void OnWatermark(long watermark)
@@ -179,7 +175,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             if (time + _gap <= _watermark)
             {
                 // Its own session would already be closed and no kept session can take it.
-                LateEvent(item, time);
+                _late.Reject(item, time);
                 if (head == None)
                 {
                     _heads.RemoveAt(_heads.IndexOf(key));
@@ -279,19 +275,6 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _output.Add(new WindowResult<TKey, TResult>(session.Start, end, session.Key, _aggregator.GetResult(session.Acc), session.Emitted), end - 1);
         session.Emitted = true;
         _settings.Counters.WindowsFired++;
-    }
-
-    private void LateEvent(in T item, long time)
-    {
-        _settings.Counters.LateEvents++;
-        if (_settings.Policy == LateEventPolicy.SideOutput && _lateSink is not null)
-        {
-            _late.Add(item, time);
-        }
-        else
-        {
-            _settings.Counters.LateDropped++;
-        }
     }
 
     private void Remove(int slot)

@@ -4,13 +4,6 @@ using StreamKit.State;
 
 namespace StreamKit.Windows;
 
-/// <summary>Settings every window operator shares.</summary>
-internal sealed record WindowSettings<T>(LateEventPolicy Policy, long AllowedLatenessMs, IRecordSink<T>? LateSink, PipelineCounters Counters)
-{
-    /// <summary>How long a fired window's state is kept for late updates: only the update policy uses it.</summary>
-    public long RetentionMs => Policy == LateEventPolicy.Update ? AllowedLatenessMs : 0;
-}
-
 /// <summary>
 /// Tumbling and hopping windows over per-key partial aggregates kept per slice (one hop of event time). A window's
 /// result is the merge of its slices; each event is folded into exactly one slice.
@@ -37,8 +30,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
     private readonly List<Slice> _slices = []; // sorted by start
     private readonly Stack<Slice> _pool = new();
     private readonly KeyedTable<TKey, TAcc> _merged = new();
-    private readonly OutputBuffer<T> _late = new();
-    private readonly SinkOperator<T>? _lateSink;
+    private readonly LateEvents<T> _late;
     private long _watermark = long.MinValue;
     private long _firedThrough = long.MinValue; // every window ending at or before this has fired
 
@@ -60,7 +52,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
         _aggregator = aggregator;
         _settings = settings;
         _next = next;
-        _lateSink = settings.LateSink is null ? null : new SinkOperator<T>(settings.LateSink, settings.Counters, countOutput: false);
+        _late = new LateEvents<T>(settings);
     }
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
@@ -79,7 +71,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
         }
 
         _output.FlushTo(_next);
-        FlushLate();
+        _late.Flush();
     }
 
     public override void OnWatermark(long watermark)
@@ -174,7 +166,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
         var takesLastWindow = !HasFired(lastEnd) || (retention > 0 && lastEnd > _watermark - retention);
         if (!takesLastWindow)
         {
-            Late(item, time);
+            _late.Reject(item, time);
             return;
         }
 
@@ -218,27 +210,6 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
 
                 Emit(end - _size, end, key, acc, isUpdate: true);
             }
-        }
-    }
-
-    private void Late(in T item, long time)
-    {
-        _settings.Counters.LateEvents++;
-        if (_settings.Policy == LateEventPolicy.SideOutput && _settings.LateSink is not null)
-        {
-            _late.Add(item, time);
-        }
-        else
-        {
-            _settings.Counters.LateDropped++;
-        }
-    }
-
-    private void FlushLate()
-    {
-        if (_lateSink is not null)
-        {
-            _late.FlushTo(_lateSink);
         }
     }
 

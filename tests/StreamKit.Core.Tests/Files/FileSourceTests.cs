@@ -290,7 +290,7 @@ public class FileSourceTests : IDisposable
         using var cancel = new CancellationTokenSource();
         await using (var source = new FileSource(input))
         {
-            var stopping = new CancelAfter(source, batches: 11, cancel);
+            var stopping = new CancelAfterSource(source, batches: 11, cancel);
             var runner = new PipelineRunner<Visit>(first.Pipeline, stopping, first.Decoder(), deadLetters, options);
             await runner.RunAsync(cancel.Token);
             Assert.Equal(11 * 50, runner.Counters.Read);
@@ -363,29 +363,4 @@ public class FileSourceTests : IDisposable
     }
 
     private sealed record FileRun(PipelineRunner<Visit> Runner, VisitPipeline Visits, InMemoryDeadLetterSink DeadLetters, FileSource Source);
-
-    /// <summary>Passes batches through and cancels the runner after a given number: a graceful stop mid-stream.</summary>
-    private sealed class CancelAfter(IRecordSource inner, int batches, CancellationTokenSource cancel) : IRecordSource
-    {
-        private int _delivered;
-
-        public string Name => inner.Name;
-
-        public ValueTask SeekAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => inner.SeekAsync(positions, cancellationToken);
-
-        public async ValueTask<bool> ReadAsync(RawRecordBatch batch, CancellationToken cancellationToken = default)
-        {
-            var more = await inner.ReadAsync(batch, cancellationToken);
-            if (batch.Count > 0 && ++_delivered == batches)
-            {
-                await cancel.CancelAsync();
-            }
-
-            return more;
-        }
-
-        public ValueTask CommitAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => inner.CommitAsync(positions, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
 }

@@ -16,6 +16,8 @@ internal sealed class CrashingSource(IRecordSource inner, int crashAfterBatches)
 
     public string Name => inner.Name;
 
+    public IReadOnlyList<string> Partitions => inner.Partitions;
+
     public ValueTask SeekAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => inner.SeekAsync(positions, cancellationToken);
 
     public async ValueTask<bool> ReadAsync(RawRecordBatch batch, CancellationToken cancellationToken = default)
@@ -45,6 +47,8 @@ internal sealed class CancelAfterSource(IRecordSource inner, int batches, Cancel
     private int _delivered;
 
     public string Name => inner.Name;
+
+    public IReadOnlyList<string> Partitions => inner.Partitions;
 
     public ValueTask SeekAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => inner.SeekAsync(positions, cancellationToken);
 

@@ -1,0 +1,41 @@
+using StreamKit.Pipeline;
+
+namespace StreamKit.Windows;
+
+/// <summary>Settings every window operator shares.</summary>
+internal sealed record WindowSettings<T>(LateEventPolicy Policy, long AllowedLatenessMs, IRecordSink<T>? LateSink, PipelineCounters Counters)
+{
+    /// <summary>How long a fired window's state is kept for late updates: only the update policy uses it.</summary>
+    public long RetentionMs => Policy == LateEventPolicy.Update ? AllowedLatenessMs : 0;
+}
+
+/// <summary>Events no window can take any more: counted, then sent to the late sink or dropped, per the policy.</summary>
+/// <remarks>Buffers the batch's late events and hands them on in one call per batch.</remarks>
+internal sealed class LateEvents<T>(WindowSettings<T> settings)
+{
+    private readonly OutputBuffer<T> _buffer = new();
+    private readonly SinkOperator<T>? _sink = settings is { Policy: LateEventPolicy.SideOutput, LateSink: { } sink }
+        ? new SinkOperator<T>(sink, settings.Counters, countOutput: false)
+        : null;
+
+    public void Reject(in T item, long time)
+    {
+        settings.Counters.LateEvents++;
+        if (_sink is not null)
+        {
+            _buffer.Add(item, time);
+        }
+        else
+        {
+            settings.Counters.LateDropped++;
+        }
+    }
+
+    public void Flush()
+    {
+        if (_sink is not null)
+        {
+            _buffer.FlushTo(_sink);
+        }
+    }
+}
