@@ -4,8 +4,9 @@ using Clickstream;
 // The clickstream sample. With no arguments it runs every query on the embedded data set and prints a summary;
 // with --input/--query/--output it is a small tool whose output format other checks rely on:
 //   dotnet run -c Release --project samples/Clickstream -- --input events.jsonl --query tumbling --output out.jsonl
-const string Usage = "usage: Clickstream [--input FILE|DIR --query filter|tumbling|hopping|sessions --output FILE]\n"
-    + "  input: .jsonl, .msgpack or .avro (optionally .gz); output: .jsonl, .msgpack or .avro";
+const string Usage = "usage: Clickstream [--input FILE|DIR|kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=G] --query filter|tumbling|hopping|sessions\n"
+    + "                   --output FILE|kafka://HOST:PORT/TOPIC [--bounded]]\n"
+    + "  files: .jsonl, .msgpack or .avro (input optionally .gz); --bounded: read a topic to its end offsets at start, then finish";
 
 var arguments = ParseArguments(args);
 if (arguments is null)
@@ -32,21 +33,28 @@ if (query is not ("filter" or "tumbling" or "hopping" or "sessions"))
     return 2;
 }
 
-if (!File.Exists(input) && !Directory.Exists(input))
+if (!KafkaJobs.IsKafka(input) && !File.Exists(input) && !Directory.Exists(input))
 {
     Console.Error.WriteLine($"error: input '{input}' not found");
     return 1;
 }
 
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true; // stop polling, take a final checkpoint, then exit
+    stop.Cancel();
+};
+
 try
 {
-    var deadLetters = output + ".deadletters.jsonl";
-    var counters = await Jobs.RunQueryAsync(query, input, output, deadLetters);
+    var deadLetters = KafkaJobs.DeadLetterPath(output);
+    var counters = await Jobs.RunQueryAsync(query, input, output, deadLetters, arguments.ContainsKey("bounded"), cancellationToken: stop.Token);
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{query}: {counters.Read:N0} records read, {counters.Processed:N0} processed, {counters.DeadLettered:N0} dead-lettered{(counters.DeadLettered > 0 ? $" ({deadLetters})" : "")} -> {output}"));
     return 0;
 }
-catch (Exception e) when (e is NotSupportedException or InvalidDataException or IOException)
+catch (Exception e) when (e is NotSupportedException or InvalidDataException or IOException or FormatException or Confluent.Kafka.KafkaException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
@@ -55,20 +63,19 @@ catch (Exception e) when (e is NotSupportedException or InvalidDataException or 
 static Dictionary<string, string>? ParseArguments(string[] args)
 {
     var result = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i < args.Length; i += 2)
+    for (var i = 0; i < args.Length; i++)
     {
-        if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+        switch (args[i])
         {
-            return null;
+            case "--bounded":
+                result["bounded"] = "";
+                break;
+            case "--input" or "--query" or "--output" when i + 1 < args.Length:
+                result[args[i][2..]] = args[++i];
+                break;
+            default:
+                return null;
         }
-
-        var name = args[i][2..];
-        if (name is not ("input" or "query" or "output"))
-        {
-            return null;
-        }
-
-        result[name] = args[i + 1];
     }
 
     return result;

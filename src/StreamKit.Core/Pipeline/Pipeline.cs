@@ -79,8 +79,8 @@ public sealed class Pipeline<T> : ICheckpointed
         }
 
         var timestamps = _timestamps.AsSpan(0, records.Length);
-        _eventTime.Extract(records, timestamps);
-        Run(records, timestamps, partition);
+        var max = _eventTime.Extract(records, timestamps);
+        Run(records, timestamps, partition, max);
     }
 
     /// <summary>Processes records with event timestamps supplied by the caller (e.g. the source's).</summary>
@@ -94,7 +94,7 @@ public sealed class Pipeline<T> : ICheckpointed
             throw new ArgumentException("One timestamp per record is required.", nameof(timestamps));
         }
 
-        Run(records, timestamps, partition);
+        Run(records, timestamps, partition, Max(timestamps));
     }
 
     /// <summary>Re-evaluates idle partitions (call when a poll returns nothing) so windows can close without new data.</summary>
@@ -194,7 +194,7 @@ public sealed class Pipeline<T> : ICheckpointed
         _completed = false;
     }
 
-    private void Run(Span<T> records, Span<long> timestamps, int partition)
+    private void Run(Span<T> records, Span<long> timestamps, int partition, long maxTimestamp)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         if (records.IsEmpty)
@@ -205,7 +205,7 @@ public sealed class Pipeline<T> : ICheckpointed
 
         Counters.RecordsIn += records.Length;
         StreamKitMetrics.RecordsIn.Add(records.Length, _tags);
-        _watermarks.Observe(partition, Max(timestamps));
+        _watermarks.Observe(partition, maxTimestamp);
 
         // The watermark moves only between batches, so out-of-order events within one batch are never late.
         _head.OnBatch(records, timestamps);
@@ -254,7 +254,8 @@ public sealed class Pipeline<T> : ICheckpointed
     /// <summary>Fills event timestamps for a batch; specialised over the user's selector.</summary>
     internal interface ITimestamps
     {
-        void Extract(ReadOnlySpan<T> records, Span<long> timestamps);
+        /// <summary>Fills <paramref name="timestamps"/> and returns the largest, in one pass.</summary>
+        long Extract(ReadOnlySpan<T> records, Span<long> timestamps);
     }
 
     internal sealed class Timestamps<TSelector>(TSelector selector) : ITimestamps
@@ -262,12 +263,18 @@ public sealed class Pipeline<T> : ICheckpointed
     {
         private readonly TSelector _selector = selector;
 
-        public void Extract(ReadOnlySpan<T> records, Span<long> timestamps)
+        public long Extract(ReadOnlySpan<T> records, Span<long> timestamps)
         {
+            var max = long.MinValue;
+            timestamps = timestamps[..records.Length];
             for (var i = 0; i < records.Length; i++)
             {
-                timestamps[i] = _selector.Invoke(records[i]);
+                var time = _selector.Invoke(records[i]);
+                timestamps[i] = time;
+                max = Math.Max(max, time);
             }
+
+            return max;
         }
     }
 }

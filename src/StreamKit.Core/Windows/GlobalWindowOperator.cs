@@ -23,6 +23,23 @@ internal sealed class GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
     {
+        if (typeof(TKey) == typeof(NoKey))
+        {
+            // Unkeyed: one accumulator, no table lookup per record (the JIT drops the branch per instantiation).
+            ref var single = ref _table.GetOrAdd(default, out var first);
+            if (first)
+            {
+                _aggregator.Reset(ref single);
+            }
+
+            foreach (ref readonly var item in items)
+            {
+                _aggregator.Add(ref single, item);
+            }
+
+            return;
+        }
+
         foreach (ref readonly var item in items)
         {
             ref var acc = ref _table.GetOrAdd(_keySelector.Invoke(item), out var added);

@@ -1,0 +1,47 @@
+using BenchmarkDotNet.Running;
+using StreamKit.Benchmarks;
+using StreamKit.Benchmarks.Reporting;
+using StreamKit.Benchmarks.Suite;
+
+// Modes:
+//   (default) / --full     the whole suite with BenchmarkDotNet's default job (out of process)
+//   --quick                few iterations, in process: the suite in a few minutes (CI)
+//   --verify               only check that every variant gives the hand-written loop's answers
+//   --paired [Q1 Q2 ...]   run each query's variants round-robin and print fastest/median ratios (a cross-check
+//                          of BenchmarkDotNet's ratios on a busy machine; not timed by BenchmarkDotNet)
+//   --check-budget <dir|json>... [--budget <file>] [--chart <svg>] [--markdown <md>] [--failed-list <txt>] [--allow-missing]
+//                          read BenchmarkDotNet's JSON results (a later input's figures replace an earlier one's),
+//                          print the summary, exit 1 on a blown allocation budget; --failed-list names the offenders
+// Other arguments go to BenchmarkSwitcher (--filter, --artifacts, ...); without --filter everything runs.
+if (args.Contains("--check-budget"))
+{
+    return BudgetCheck.Run(args);
+}
+
+if (args.Contains("--verify"))
+{
+    foreach (var query in Catalogue.All)
+    {
+        Verification.Verify(query);
+    }
+
+    Console.WriteLine("All variants agree.");
+    return 0;
+}
+
+if (args.Contains("--paired"))
+{
+    PairedRun.Run([.. args.Where(static a => a != "--paired")], Console.Out);
+    return 0;
+}
+
+var quick = args.Contains("--quick");
+var rest = args.Where(static a => a is not "--quick" and not "--full").ToList();
+if (!rest.Contains("--filter") && !rest.Contains("-f"))
+{
+    rest.AddRange(["--filter", "*"]);
+}
+
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run([.. rest], BenchConfig.Create(quick));
+var failed = summaries.Any(static s => s.HasCriticalValidationErrors || s.Reports.Any(static r => !r.Success));
+return failed ? 1 : 0;

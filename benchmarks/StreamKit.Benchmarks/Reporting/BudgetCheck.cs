@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using StreamKit.Benchmarks.Data;
+using StreamKit.Benchmarks.Suite;
+
+namespace StreamKit.Benchmarks.Reporting;
+
+/// <summary>One benchmark's figures from BenchmarkDotNet's full JSON report.</summary>
+public sealed record BenchmarkResult(string Type, string Method, double? MeanNs, double? StdDevNs, long? AllocatedBytes)
+{
+    /// <summary>"Q2TumblingBenchmarks" → "Q2"; other types keep their name.</summary>
+    public string Group => Type.Length > 1 && Type[0] == 'Q' && char.IsAsciiDigit(Type[1]) ? Type[..2] : Type.Replace("Benchmarks", "", StringComparison.Ordinal);
+
+    /// <summary>Events per second, each operation being one pass over the data.</summary>
+    public double? EventsPerSecond => MeanNs is > 0 ? ClickData.DefaultCount / (MeanNs.Value * 1e-9) : null;
+}
+
+/// <summary>
+/// Reads BenchmarkDotNet's JSON results, compares StreamKit's allocations with allocation-budget.json (exit 1 when
+/// one is over or missing), prints a summary with ratios to the hand-written loop and the suite's targets, and
+/// optionally writes the summary as markdown and a bar chart of events per second as SVG.
+/// </summary>
+public static class BudgetCheck
+{
+    private static readonly string[] s_variantOrder = [Catalogue.HandWritten, Catalogue.StreamKit, Catalogue.Linq, Catalogue.Rx];
+
+    /// <summary>Runs the check; returns the process exit code.</summary>
+    public static int Run(string[] args)
+    {
+        var inputs = new List<string>();
+        string? budgetPath = null, chartPath = null, markdownPath = null, failedListPath = null;
+        var allowMissing = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--check-budget":
+                    while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    {
+                        inputs.Add(args[++i]);
+                    }
+
+                    break;
+                case "--budget" when i + 1 < args.Length:
+                    budgetPath = args[++i];
+                    break;
+                case "--chart" when i + 1 < args.Length:
+                    chartPath = args[++i];
+                    break;
+                case "--markdown" when i + 1 < args.Length:
+                    markdownPath = args[++i];
+                    break;
+                case "--failed-list" when i + 1 < args.Length:
+                    failedListPath = args[++i];
+                    break;
+                case "--allow-missing":
+                    allowMissing = true;
+                    break;
+                default:
+                    Console.Error.WriteLine($"check-budget: unknown argument '{args[i]}'");
+                    return 2;
+            }
+        }
+
+        budgetPath ??= Path.Combine(AppContext.BaseDirectory, "allocation-budget.json");
+        var files = inputs.SelectMany(static p => Directory.Exists(p) ? Directory.GetFiles(p, "*-report-full.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[p]).ToList();
+        if (files.Count == 0)
+        {
+            Console.Error.WriteLine($"check-budget: no BenchmarkDotNet '*-report-full.json' results in: {string.Join(", ", inputs)}");
+            return 2;
+        }
+
+        var (loaded, host) = Load(files);
+
+        // A benchmark measured again (a retry's results passed after the first run's) counts with its last figures.
+        var results = loaded.GroupBy(static r => (r.Type, r.Method)).Select(static g => g.Last()).ToList();
+        var budgets = LoadBudgets(budgetPath);
+        var report = new StringBuilder();
+        var failures = Summarise(results, budgets, host, allowMissing, report, out var overBudget);
+        if (failedListPath is not null)
+        {
+            // One BenchmarkDotNet filter per line, for eng/bench.sh to measure the offenders again.
+            File.WriteAllLines(failedListPath, overBudget.Select(static key => $"*{key}"));
+        }
+
+        Console.WriteLine(report.ToString());
+        if (markdownPath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdownPath))!);
+            File.WriteAllText(markdownPath, report.ToString());
+            Console.WriteLine($"Summary written to {markdownPath}");
+        }
+
+        if (chartPath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(chartPath))!);
+            File.WriteAllText(chartPath, Chart.Render(results, host));
+            Console.WriteLine($"Chart written to {chartPath}");
+        }
+
+        if (failures.Count > 0)
+        {
+            Console.Error.WriteLine();
+            foreach (var failure in failures)
+            {
+                Console.Error.WriteLine($"ALLOCATION BUDGET FAILED: {failure}");
+            }
+
+            return 1;
+        }
+
+        Console.WriteLine($"Allocation budgets: all {budgets.Count} within budget.");
+        return 0;
+    }
+
+    private static (List<BenchmarkResult> Results, string Host) Load(List<string> files)
+    {
+        var results = new List<BenchmarkResult>();
+        var host = "";
+        foreach (var file in files)
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(file));
+            var root = document.RootElement;
+            if (root.TryGetProperty("HostEnvironmentInfo", out var info))
+            {
+                host = string.Join(", ", new[]
+                {
+                    Text(info, "ProcessorName"),
+                    Number(info, "LogicalCoreCount") is { } cores ? $"{cores} logical cores" : null,
+                    Text(info, "OsVersion"),
+                    Text(info, "RuntimeVersion"),
+                    Text(info, "BenchmarkDotNetCaption") is { } caption ? $"{caption} {Text(info, "BenchmarkDotNetVersion")}" : null,
+                }.Where(static s => !string.IsNullOrEmpty(s)));
+            }
+
+            foreach (var b in root.GetProperty("Benchmarks").EnumerateArray())
+            {
+                var stats = b.TryGetProperty("Statistics", out var s) && s.ValueKind == JsonValueKind.Object ? s : default;
+                var memory = b.TryGetProperty("Memory", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+                results.Add(new BenchmarkResult(
+                    Text(b, "Type") ?? "?",
+                    Text(b, "Method") ?? "?",
+                    Number(stats, "Mean"),
+                    Number(stats, "StandardDeviation"),
+                    Number(memory, "BytesAllocatedPerOperation") is { } bytes ? (long)bytes : null));
+            }
+        }
+
+        return (results, host);
+    }
+
+    private static Dictionary<string, long> LoadBudgets(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var budgets = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var entry in document.RootElement.GetProperty("budgets").EnumerateObject())
+        {
+            budgets[entry.Name] = entry.Value.GetInt64();
+        }
+
+        return budgets;
+    }
+
+    private static List<string> Summarise(List<BenchmarkResult> results, Dictionary<string, long> budgets, string host, bool allowMissing, StringBuilder report, out List<string> overBudget)
+    {
+        var failures = new List<string>();
+        overBudget = [];
+        var inv = CultureInfo.InvariantCulture;
+        report.AppendLine(inv, $"Machine: {host}");
+        report.AppendLine(inv, $"One operation = {ClickData.DefaultCount:N0} events. Ratio = mean / hand-written mean (lower is faster); Speed = hand-written mean / mean (the targets' \"× hand loop\").");
+        report.AppendLine();
+        report.AppendLine("| Query | Variant | Mean | StdDev | Events/s | Ratio | Speed | Allocated/op | B/event | Budget |");
+        report.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var group in results.GroupBy(static r => r.Group).OrderBy(static g => g.Key, StringComparer.Ordinal))
+        {
+            var baseline = group.FirstOrDefault(static r => r.Method == Catalogue.HandWritten)?.MeanNs;
+            foreach (var r in group.OrderBy(static r => Array.IndexOf(s_variantOrder, r.Method) is var i and >= 0 ? i : 99))
+            {
+                var key = $"{r.Type}.{r.Method}";
+                var budgetCell = "";
+                if (budgets.TryGetValue(key, out var limit))
+                {
+                    if (r.AllocatedBytes is not { } allocated)
+                    {
+                        budgetCell = $"≤ {Bytes(limit)}: NO RESULT";
+                        failures.Add($"{key}: no allocation figure (did the benchmark fail?)");
+                    }
+                    else if (allocated > limit)
+                    {
+                        budgetCell = $"≤ {Bytes(limit)}: OVER";
+                        overBudget.Add(key);
+                        failures.Add($"{key} allocated {allocated:N0} B per operation ({(double)allocated / ClickData.DefaultCount:0.###} B/event); its budget is {limit:N0} B ({budgets.Count} budgets in allocation-budget.json).");
+                    }
+                    else
+                    {
+                        budgetCell = $"≤ {Bytes(limit)}: ok";
+                    }
+                }
+
+                var ratio = baseline is > 0 && r.MeanNs is > 0 ? r.MeanNs.Value / baseline.Value : (double?)null;
+                report.AppendLine(inv, $"| {r.Group} | {r.Method} | {Time(r.MeanNs)} | {Time(r.StdDevNs)} | {Rate(r.EventsPerSecond)} | {Fixed(ratio)} | {Fixed(1 / ratio)} | {(r.AllocatedBytes is { } a ? Bytes(a) : "?")} | {(r.AllocatedBytes is { } b ? ((double)b / ClickData.DefaultCount).ToString("0.###", inv) : "?")} | {budgetCell} |");
+            }
+        }
+
+        foreach (var key in budgets.Keys.Where(k => !results.Any(r => $"{r.Type}.{r.Method}" == k)))
+        {
+            if (allowMissing)
+            {
+                report.AppendLine(inv, $"(not run: {key})");
+            }
+            else
+            {
+                failures.Add($"{key} has a budget but no result: it did not run or failed.");
+            }
+        }
+
+        report.AppendLine();
+        report.AppendLine("Targets:");
+        report.AppendLine();
+        foreach (var line in Targets(results, budgets))
+        {
+            report.AppendLine(inv, $"- {line}");
+        }
+
+        return failures;
+    }
+
+    private static IEnumerable<string> Targets(List<BenchmarkResult> results, Dictionary<string, long> budgets)
+    {
+        double? Mean(string group, string method) => results.FirstOrDefault(r => r.Group == group && r.Method == method)?.MeanNs;
+
+        string Versus(string group, string other, double target, bool higherIsBetterOfOther)
+        {
+            var sk = Mean(group, Catalogue.StreamKit);
+            var o = Mean(group, other);
+            if (sk is not > 0 || o is not > 0)
+            {
+                return $"{group} StreamKit vs {other}: not measured";
+            }
+
+            var factor = o.Value / sk.Value; // > 1: StreamKit faster
+            var met = factor >= target;
+            var label = higherIsBetterOfOther ? $"≥ {target:0.##}× {other} speed" : $"≥ {target:0.##}× faster than {other}";
+            var line = $"{group} StreamKit {label}: {factor.ToString("0.00", CultureInfo.InvariantCulture)}× — {(met ? "met" : "NOT MET")}";
+
+            // Both batch-fed variants pay the harness's batch copy (Feed.Deliver); show the ratio without it too.
+            var delivery = results.FirstOrDefault(static r => r.Method == "DeliveryOnly")?.MeanNs;
+            if (other == Catalogue.HandWritten && group != "Q5" && delivery is > 0 && o.Value > delivery && sk.Value > delivery)
+            {
+                var net = (o.Value - delivery.Value) / (sk.Value - delivery.Value);
+                line += $" (without the {BudgetCheck.Time(delivery)} batch copy both pay: {net.ToString("0.00", CultureInfo.InvariantCulture)}×)";
+            }
+
+            return line;
+        }
+
+        yield return Versus("Q1", Catalogue.HandWritten, 0.7, true);
+        foreach (var q in new[] { "Q2", "Q3", "Q4" })
+        {
+            yield return Versus(q, Catalogue.HandWritten, 0.5, true);
+            yield return Versus(q, Catalogue.Rx, 20, false);
+        }
+
+        yield return Versus("Q5", Catalogue.HandWritten, 0.7, true);
+        foreach (var (key, limit) in budgets)
+        {
+            var r = results.FirstOrDefault(r => $"{r.Type}.{r.Method}" == key);
+            if (r?.AllocatedBytes is { } allocated)
+            {
+                yield return $"{r.Group} StreamKit 0 B/event (budget {limit:N0} B per {ClickData.DefaultCount:N0}-event operation): {allocated:N0} B — {(allocated <= limit ? "met" : "NOT MET")}";
+            }
+        }
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static double? Number(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+
+    internal static string Time(double? ns) => ns switch
+    {
+        null or double.NaN => "?",
+        >= 1e9 => (ns.Value / 1e9).ToString("0.000 's'", CultureInfo.InvariantCulture),
+        >= 1e6 => (ns.Value / 1e6).ToString("0.00 'ms'", CultureInfo.InvariantCulture),
+        >= 1e3 => (ns.Value / 1e3).ToString("0.00 'µs'", CultureInfo.InvariantCulture),
+        _ => ns.Value.ToString("0.0 'ns'", CultureInfo.InvariantCulture),
+    };
+
+    internal static string Rate(double? perSecond) => perSecond switch
+    {
+        null => "?",
+        >= 1e6 => (perSecond.Value / 1e6).ToString("0.0 'M'", CultureInfo.InvariantCulture),
+        >= 1e3 => (perSecond.Value / 1e3).ToString("0.0 'k'", CultureInfo.InvariantCulture),
+        _ => perSecond.Value.ToString("0", CultureInfo.InvariantCulture),
+    };
+
+    private static string Fixed(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.00", CultureInfo.InvariantCulture) : "";
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 20 => (bytes / (double)(1L << 20)).ToString("0.0 'MB'", CultureInfo.InvariantCulture),
+        >= 1L << 10 => (bytes / 1024.0).ToString("0.0 'KB'", CultureInfo.InvariantCulture),
+        _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+    };
+}

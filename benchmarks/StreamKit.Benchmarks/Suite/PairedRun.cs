@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Globalization;
+using StreamKit.Benchmarks.Data;
+using StreamKit.Benchmarks.Reporting;
+
+namespace StreamKit.Benchmarks.Suite;
+
+/// <summary>
+/// A cross-check for a noisy machine: runs a query's variants round-robin (one invocation each, in turn) and reports
+/// each variant's fastest and median invocation. Variants measured side by side share whatever else the machine is
+/// doing, so their ratios hold up under load better than figures measured minutes apart.
+/// </summary>
+/// <remarks>Not a replacement for BenchmarkDotNet (no overhead subtraction, no statistics): a second opinion on ratios.</remarks>
+public static class PairedRun
+{
+    /// <summary>Runs the queries named in <paramref name="ids"/> (all when empty) and prints a markdown table.</summary>
+    public static void Run(IReadOnlyCollection<string> ids, TextWriter output)
+    {
+        var data = ClickData.Shared;
+        _ = data.JsonLines;
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine("| Query | Variant | Runs | Fastest | Median | Speed vs hand (fastest) | Speed vs hand (median) | StreamKit faster by (median) |");
+        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var query in Catalogue.All.Where(q => ids.Count == 0 || ids.Contains(q.Id)))
+        {
+            Verification.Verify(query, TextWriter.Null);
+            var names = query.Variants.Keys.ToArray();
+            var variants = names.Select(n => query.Variants[n](data)).ToArray();
+            var times = names.Select(static _ => new List<double>()).ToArray();
+            var runs = new int[names.Length];
+            for (var i = 0; i < variants.Length; i++)
+            {
+                // Warm-up (tier-up, state tables grown), then as many runs as fit in about 8 s, between 3 and 40.
+                var first = Time(variants[i]);
+                for (var w = 0; w < 3 && first < 1000; w++)
+                {
+                    Time(variants[i]);
+                }
+
+                runs[i] = (int)Math.Clamp(8000 / Math.Max(first, 0.1), 3, 40);
+            }
+
+            for (var round = 0; round < runs.Max(); round++)
+            {
+                for (var i = 0; i < variants.Length; i++)
+                {
+                    if (round < runs[i])
+                    {
+                        times[i].Add(Time(variants[i]));
+                    }
+                }
+            }
+
+            var fastest = times.Select(static t => t.Min()).ToArray();
+            var median = times.Select(static t => t.Order().ElementAt(t.Count / 2)).ToArray();
+            var hand = Array.IndexOf(names, Catalogue.HandWritten);
+            var streamKit = Array.IndexOf(names, Catalogue.StreamKit);
+            for (var i = 0; i < names.Length; i++)
+            {
+                output.WriteLine(string.Create(inv, $"| {query.Id} | {names[i]} | {times[i].Count} | {BudgetCheck.Time(fastest[i] * 1e6)} | {BudgetCheck.Time(median[i] * 1e6)} | {fastest[hand] / fastest[i]:0.00}× | {median[hand] / median[i]:0.00}× | {median[i] / median[streamKit]:0.00}× |"));
+            }
+        }
+    }
+
+    private static double Time(QueryVariant variant)
+    {
+        var start = Stopwatch.GetTimestamp();
+        variant.Invoke();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+}

@@ -1,0 +1,130 @@
+using Confluent.Kafka;
+
+namespace StreamKit.Kafka;
+
+/// <summary>Where a pipeline's event time comes from when reading Kafka.</summary>
+public enum KafkaEventTime
+{
+    /// <summary>From the payload, through the pipeline's event-time selector (the default).</summary>
+    Payload,
+
+    /// <summary>From the message timestamp (create time or log-append time, as the topic is configured).</summary>
+    /// <remarks>Messages without a timestamp are dead-lettered instead of being given time 0.</remarks>
+    MessageTimestamp,
+}
+
+/// <summary>How a <see cref="KafkaSource"/> gets its partitions.</summary>
+public enum KafkaAssignment
+{
+    /// <summary>Subscribe as a member of <see cref="KafkaSourceOptions.GroupId"/>: partitions are shared among the group's members and move on rebalances.</summary>
+    ConsumerGroup,
+
+    /// <summary>Assign every partition of the topics to this instance, without group membership (no rebalance delay); offsets are still committed under the group id.</summary>
+    /// <remarks>For one instance per topic (backfills, tests, a single long-running job). Partitions added later are not picked up.</remarks>
+    AllPartitions,
+}
+
+/// <summary>Settings of a <see cref="KafkaSource"/>.</summary>
+/// <remarks>
+/// Settings StreamKit relies on are fixed and may not be overridden through <see cref="Config"/>:
+/// <c>enable.auto.commit=false</c> and <c>enable.auto.offset.store=false</c> (offsets are committed only after a
+/// checkpoint). Everything else in <see cref="Config"/> goes to librdkafka as given, last, so it can set security
+/// (<c>security.protocol</c>, <c>sasl.*</c>, <c>ssl.*</c> — see <see cref="EventHubsKafka"/>), fetch sizes, the assignment strategy
+/// and so on.
+/// </remarks>
+public sealed class KafkaSourceOptions
+{
+    /// <summary>The brokers to bootstrap from, comma-separated <c>host:port</c>.</summary>
+    public string BootstrapServers { get; set; } = "";
+
+    /// <summary>The topics to read.</summary>
+    public IReadOnlyList<string> Topics { get; set; } = [];
+
+    /// <summary>The consumer group: its committed offsets are where a source without a checkpoint starts.</summary>
+    public string GroupId { get; set; } = "";
+
+    /// <summary>How partitions are obtained.</summary>
+    /// <value>Defaults to <see cref="KafkaAssignment.ConsumerGroup"/>.</value>
+    public KafkaAssignment Assignment { get; set; } = KafkaAssignment.ConsumerGroup;
+
+    /// <summary>
+    /// Read only up to the end offsets observed when each partition is first assigned, then end: <see cref="KafkaSource.ReadAsync"/>
+    /// returns <see langword="false"/> once every assigned partition is read to its end, and the runner closes all windows.
+    /// </summary>
+    /// <remarks>Meant for one instance (or <see cref="KafkaAssignment.AllPartitions"/>): with several group members a bounded run ends when this member's partitions are done.</remarks>
+    public bool Bounded { get; set; }
+
+    /// <summary>Where event time comes from; apply it to the runner with <see cref="KafkaRunnerOptionsExtensions.UseEventTimeOf"/>.</summary>
+    /// <remarks>Either way each raw record carries the message timestamp (epoch milliseconds), which dead letters keep.</remarks>
+    /// <value>Defaults to <see cref="KafkaEventTime.Payload"/>.</value>
+    public KafkaEventTime EventTime { get; set; } = KafkaEventTime.Payload;
+
+    /// <summary>Where to start a partition that has neither a checkpoint nor a committed offset.</summary>
+    /// <value>Defaults to <see cref="AutoOffsetReset.Earliest"/>: a new pipeline reads the whole topic.</value>
+    public AutoOffsetReset AutoOffsetReset { get; set; } = AutoOffsetReset.Earliest;
+
+    /// <summary>How many messages may wait per partition between the consume thread and the pipeline before the partition is paused.</summary>
+    /// <remarks>A paused partition resumes when half of its buffer is drained; memory is bounded by this times the message size times the partition count.</remarks>
+    /// <value>Defaults to 8192.</value>
+    public int MaxBufferedMessagesPerPartition { get; set; } = 8192;
+
+    /// <summary>How long <see cref="KafkaSource.ReadAsync"/> waits for messages before returning an empty batch (so idle partitions let windows close).</summary>
+    /// <value>Defaults to 100 ms.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long to wait for broker answers when assigning partitions (metadata, committed offsets, end offsets).</summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Extra librdkafka settings (<c>security.protocol</c>, <c>sasl.username</c>, <c>fetch.max.bytes</c>, <c>client.id</c>, ...), applied last.</summary>
+    public IReadOnlyDictionary<string, string>? Config { get; set; }
+
+    /// <summary>Called on the consume thread for every message when set: the only place its headers are seen.</summary>
+    /// <remarks>
+    /// Headers do not travel with the raw record (the batch has room for key, value, position and timestamp only); copy
+    /// what you need, and synchronise with the pipeline yourself. When <see langword="null"/> (the default) headers are
+    /// not even marshalled, which saves an allocation per message.
+    /// </remarks>
+    public Action<KafkaHeadersContext>? OnHeaders { get; set; }
+
+    /// <summary>Called with errors that do not stop the source (a broker went away, a topic does not exist yet, a commit refused during a rebalance).</summary>
+    /// <remarks>Mostly on the consume thread; commit and resume errors on the thread that reads. Must not throw.</remarks>
+    public Action<Error>? OnError { get; set; }
+
+    /// <summary>
+    /// A transactional producer through which offsets are committed instead of the consumer: at each checkpoint the
+    /// consumed offsets are sent in the producer's transaction and the transaction is committed (Kafka to Kafka exactly-once).
+    /// </summary>
+    /// <remarks>See <see cref="KafkaProducer"/> and docs/kafka.md for what this guarantees and what it needs.</remarks>
+    public KafkaProducer? TransactionalProducer { get; set; }
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(BootstrapServers, nameof(BootstrapServers));
+        ArgumentException.ThrowIfNullOrWhiteSpace(GroupId, nameof(GroupId));
+        ArgumentNullException.ThrowIfNull(Topics, nameof(Topics));
+        if (Topics.Count == 0)
+        {
+            throw new ArgumentException("At least one topic is required.", nameof(Topics));
+        }
+
+        foreach (var topic in Topics)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(topic, nameof(Topics));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBufferedMessagesPerPartition, 2, nameof(MaxBufferedMessagesPerPartition));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero, nameof(PollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));
+        if (TransactionalProducer is { IsTransactional: false })
+        {
+            throw new ArgumentException("The producer has no transactional id.", nameof(TransactionalProducer));
+        }
+    }
+}
+
+/// <summary>One consumed message's identity and headers, as given to <see cref="KafkaSourceOptions.OnHeaders"/>.</summary>
+/// <param name="Partition">The partition name (<c>topic-partition</c>), as in checkpoints.</param>
+/// <param name="Offset">The message's offset.</param>
+/// <param name="Headers">The message's headers.</param>
+public readonly record struct KafkaHeadersContext(string Partition, long Offset, Headers Headers);
