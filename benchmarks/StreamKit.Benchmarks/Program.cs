@@ -25,6 +25,8 @@ if (args.Contains("--verify"))
         Verification.Verify(query);
     }
 
+    DecodeBenchmarks.Verify();
+
     Console.WriteLine("All variants agree.");
     return 0;
 }
