@@ -12,7 +12,7 @@ public sealed partial class KafkaSource
     /// <summary>During a backlog, the reader is woken after this many messages (and whenever librdkafka has no more).</summary>
     private const int WakeEvery = 256;
 
-    /// <summary>How long batches stay one message long while waiting for every newly assigned partition to be heard from.</summary>
+    /// <summary>Where partitions are not listed up front: how long batches stay one message long while waiting for every newly assigned partition to be heard from.</summary>
     private const int PrimingTimeoutMs = 5000;
 
     private void ConsumeLoop()
@@ -143,7 +143,7 @@ public sealed partial class KafkaSource
 
             // Waking the reader per message costs a thread hop each (measured: batches of 4 messages and a third less
             // throughput on 2 cores); during a backlog wake it every WakeEvery messages, and when librdkafka runs dry.
-            if (++_sinceWake >= WakeEvery || partition.Paused || !partition.Primed)
+            if (++_sinceWake >= WakeEvery || partition.Paused || (_primingUntil != 0 && !partition.Primed))
             {
                 WakeReaderLocked();
             }
@@ -197,7 +197,19 @@ public sealed partial class KafkaSource
     }
 
     /// <summary>Assigns every partition of the topics, without joining the group.</summary>
-    private void AssignAll()
+    private void AssignAll() => _consumer.Assign(OnAssigned(AllTopicPartitions()));
+
+    /// <summary>Every partition of the topics, from the brokers' metadata: fetched once, by whichever thread asks first.</summary>
+    /// <remarks>The reading thread asks through <see cref="Partitions"/> (bounded, before reading), the consume thread when it assigns.</remarks>
+    private List<TopicPartition> AllTopicPartitions()
+    {
+        lock (_metadataGate)
+        {
+            return _allPartitions ??= FetchTopicPartitions();
+        }
+    }
+
+    private List<TopicPartition> FetchTopicPartitions()
     {
         using var admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
         var partitions = new List<TopicPartition>();
@@ -227,7 +239,7 @@ public sealed partial class KafkaSource
             }
         }
 
-        _consumer.Assign(OnAssigned(partitions));
+        return partitions;
     }
 
     /// <summary>Registers newly assigned partitions and decides where each starts.</summary>
@@ -306,12 +318,16 @@ public sealed partial class KafkaSource
             }
 
             _assignedOnce = true;
-            foreach (var partition in _active)
+            if (!_listsPartitions)
             {
-                if (!partition.Primed)
+                // The runner did not learn these partitions up front: prime (see the class remarks).
+                foreach (var partition in _active)
                 {
-                    _primingUntil = Environment.TickCount64 + PrimingTimeoutMs;
-                    break;
+                    if (!partition.Primed)
+                    {
+                        _primingUntil = Environment.TickCount64 + PrimingTimeoutMs;
+                        break;
+                    }
                 }
             }
 

@@ -23,9 +23,15 @@ namespace StreamKit.Kafka;
 /// <para>Rebalances: messages buffered for a revoked partition are dropped; its new owner reads them again from the
 /// committed offset (at-least-once). A partition assigned back to this instance continues after the last offset it
 /// handed to the pipeline, so one instance never applies a message twice.</para>
-/// <para>Priming: after an assignment, until every assigned partition has been heard from (a message, or its end) or
-/// five seconds have passed, batches carry one message each, unheard partitions first, so that no partition's first
-/// batch carries the runner's watermark past the first messages of partitions it has not seen yet.</para>
+/// <para>Watermarks: a bounded source with <see cref="KafkaAssignment.AllPartitions"/> lists every partition in
+/// <see cref="Partitions"/>, so the runner holds the watermark until each has sent data or ended, and it hands on one
+/// batch with <see cref="RawRecordBatch.EndOfPartition"/> per partition when that partition is read to its end offset
+/// (an empty batch for an empty partition). Partitions then may hold any time ranges: none of their events is late
+/// because another partition was read first. Otherwise (a consumer group, or unbounded) partitions are not known
+/// before they are assigned, and the source primes instead: after an assignment, until every assigned partition has
+/// been heard from (a message, or its end) or five seconds have passed, batches carry one message each, unheard
+/// partitions first. That only protects partitions whose first messages are within the pipeline's allowed
+/// out-of-orderness of each other (see docs/kafka.md).</para>
 /// <para><see cref="ReadAsync"/>, <see cref="SeekAsync"/> and <see cref="CommitAsync"/> are called by one thread at a
 /// time (the runner's). Steady-state reading allocates nothing in StreamKit; Confluent.Kafka allocates a small
 /// result object per message.</para>
@@ -45,6 +51,10 @@ public sealed partial class KafkaSource : IRecordSource
     private readonly Dictionary<string, long> _resume = new(StringComparer.Ordinal);
     private readonly string? _onlyTopic;
     private readonly int _resumeBelow;
+    private readonly bool _listsPartitions;
+    private readonly Lock _metadataGate = new();
+    private List<TopicPartition>? _allPartitions;
+    private string[]? _partitionNames;
     private Thread? _thread;
     private ExceptionDispatchInfo? _failure;
     private volatile bool _stopping;
@@ -66,6 +76,7 @@ public sealed partial class KafkaSource : IRecordSource
         _options = options;
         _onlyTopic = options.Topics.Count == 1 ? options.Topics[0] : null;
         _resumeBelow = options.MaxBufferedMessagesPerPartition / 2;
+        _listsPartitions = options.Bounded && options.Assignment == KafkaAssignment.AllPartitions;
         Name = "kafka:" + string.Join(',', options.Topics);
 
         var fields = "timestamp";
@@ -85,7 +96,7 @@ public sealed partial class KafkaSource : IRecordSource
                 ["bootstrap.servers"] = options.BootstrapServers,
                 ["group.id"] = options.GroupId,
                 ["auto.offset.reset"] = options.AutoOffsetReset.ToString().ToLowerInvariant(),
-                ["enable.partition.eof"] = "true", // bounded runs end on it; priming learns that a partition is empty from it
+                ["enable.partition.eof"] = "true", // bounded partitions end on it (empty ones, trailing transaction markers)
 
                 // A resumed partition is fetched only when the broker answers the fetch in flight, which it may hold
                 // for fetch.wait.max.ms when the broker's other partitions are idle: librdkafka's 500 ms default made
@@ -158,6 +169,45 @@ public sealed partial class KafkaSource : IRecordSource
 
                 return names;
             }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <para>Bounded with <see cref="KafkaAssignment.AllPartitions"/>: every partition of the topics, as <c>topic-partition</c>,
+    /// known from the brokers' metadata before anything is read. The first call fetches that metadata synchronously
+    /// (waiting up to <see cref="KafkaSourceOptions.RequestTimeout"/> for a topic to appear); the runner makes it right
+    /// after restoring, before its first <see cref="ReadAsync"/>.</para>
+    /// <para>Otherwise empty: a consumer group's partitions are known only once assigned, and an unbounded partition never
+    /// ends, so listing one that has nothing to read would hold the watermark back for good.</para>
+    /// </remarks>
+    /// <exception cref="KafkaException">A topic was not found within the request timeout.</exception>
+    public IReadOnlyList<string> Partitions
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_listsPartitions)
+            {
+                return [];
+            }
+
+            if (_partitionNames is null)
+            {
+                var all = AllTopicPartitions();
+                lock (_gate)
+                {
+                    var names = new string[all.Count];
+                    for (var i = 0; i < names.Length; i++)
+                    {
+                        names[i] = GetOrAdd(all[i]).Name; // the instances batches carry
+                    }
+
+                    _partitionNames = names;
+                }
+            }
+
+            return _partitionNames;
         }
     }
 
@@ -331,7 +381,7 @@ public sealed partial class KafkaSource : IRecordSource
         {
             var index = (_cursor + i) % count;
             var partition = _active[index];
-            if (partition.Count > 0)
+            if (partition.Count > 0 || (partition.Done && !partition.Ended))
             {
                 _cursor = index;
                 MoveLocked(partition, batch, int.MaxValue);
@@ -345,8 +395,20 @@ public sealed partial class KafkaSource : IRecordSource
     private void MoveLocked(PartitionBuffer partition, RawRecordBatch batch, int limit)
     {
         batch.Partition = partition.Name;
-        partition.LastDelivered = partition.MoveTo(batch, _pool, limit);
+        var last = partition.MoveTo(batch, _pool, limit);
+        if (last >= 0)
+        {
+            partition.LastDelivered = last;
+        }
+
         partition.Primed = true;
+        if (partition.Done && partition.Count == 0 && !partition.Ended)
+        {
+            // Read to its end offset: the runner stops waiting for it (with the last messages, or in an empty batch).
+            batch.EndOfPartition = true;
+            partition.Ended = true;
+        }
+
         if (partition.Paused && !partition.Done && partition.Count <= _resumeBelow)
         {
             // Resumed from this thread, not the consume thread, so a drained partition starts fetching at once
@@ -387,7 +449,7 @@ public sealed partial class KafkaSource : IRecordSource
 
         foreach (var partition in _active)
         {
-            if (!partition.Done || partition.Count > 0)
+            if (!partition.Ended)
             {
                 return false;
             }

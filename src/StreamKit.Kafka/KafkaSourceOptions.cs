@@ -51,7 +51,11 @@ public sealed class KafkaSourceOptions
     /// Read only up to the end offsets observed when each partition is first assigned, then end: <see cref="KafkaSource.ReadAsync"/>
     /// returns <see langword="false"/> once every assigned partition is read to its end, and the runner closes all windows.
     /// </summary>
-    /// <remarks>Meant for one instance (or <see cref="KafkaAssignment.AllPartitions"/>): with several group members a bounded run ends when this member's partitions are done.</remarks>
+    /// <remarks>
+    /// Meant for one instance (or <see cref="KafkaAssignment.AllPartitions"/>): with several group members a bounded run ends when this member's partitions are done.
+    /// With <see cref="KafkaAssignment.AllPartitions"/> the source lists every partition in <see cref="KafkaSource.Partitions"/> and ends each with an
+    /// end-of-partition batch, so no event is late because another partition was read first (see docs/kafka.md).
+    /// </remarks>
     public bool Bounded { get; set; }
 
     /// <summary>Where event time comes from; apply it to the runner with <see cref="KafkaRunnerOptionsExtensions.UseEventTimeOf"/>.</summary>

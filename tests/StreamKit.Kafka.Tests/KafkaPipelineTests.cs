@@ -71,6 +71,39 @@ public sealed class KafkaPipelineTests(KafkaBroker broker) : IDisposable
         Assert.Equal(8000, results.Items.Sum(r => r.Value));
     }
 
+    [Theory]
+    [InlineData("head-in-partition-1")]
+    [InlineData("quarters-newest-first")]
+    public async Task Bounded_PartitionsHoldDisjointTimeRanges_EqualsTheFileRunWithNoLateEvent(string layout)
+    {
+        var input = KafkaBroker.UniqueTopic("disjoint");
+        var lines = ReadEventLines().GetRange(0, 20_000);
+        Func<int, int> partitionOf = layout switch
+        {
+            // The first ~575 s of events in partition 1, the rest in partition 0; partitions 2 and 3 stay empty.
+            "head-in-partition-1" => i => i < 5_000 ? 1 : 0,
+
+            // Four consecutive stretches of event time, the newest in partition 0 and the oldest in partition 3.
+            "quarters-newest-first" => i => 3 - (i * 4 / lines.Count),
+            _ => throw new ArgumentOutOfRangeException(nameof(layout)),
+        };
+        KafkaTestClient.Produce(broker.BootstrapServers, input, lines.Select((line, i) => ((byte[]?)null, Encoding.UTF8.GetBytes(line), (int?)partitionOf(i))));
+        var file = Path.Combine(_directory, "events.jsonl");
+        await File.WriteAllLinesAsync(file, lines);
+
+        await using var fileSource = new FileSource(file);
+        var expected = await TumblingRunAsync(fileSource);
+        await using var kafkaSource = KafkaJobs.CreateSource(new KafkaAddress(broker.BootstrapServers, input, "g-" + Guid.NewGuid().ToString("N")), bounded: true);
+        var actual = await TumblingRunAsync(kafkaSource);
+
+        Assert.Equal(0, expected.Late);
+        Assert.Equal(0, actual.Late);
+        Assert.Equal(lines.Count, actual.Read);
+        Assert.Equal(expected.DeadLettered, actual.DeadLettered);
+        Assert.True(expected.Results.Count > 1000, $"only {expected.Results.Count} results");
+        Assert.Equal(expected.Results.Order(StringComparer.Ordinal), actual.Results.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task RunQueryAsync_FileToKafka_WritesWhatTheFileOutputHolds()
     {
@@ -239,10 +272,25 @@ public sealed class KafkaPipelineTests(KafkaBroker broker) : IDisposable
         var runner = new PipelineRunner<ClickEvent>(query(results, null), source, new JsonLinesDecoder<ClickEvent>(ClickEvents.Map), new ListDeadLetters());
         await runner.RunAsync();
         Assert.Equal(3, runner.Counters.DeadLettered);
+        return Encode(results.Items);
+    }
+
+    /// <summary>Q2 (views per page per minute) over <paramref name="source"/>: its results encoded as the Kafka run's messages are, and what was late.</summary>
+    private static async Task<(List<string> Results, long Late, long Read, long DeadLettered)> TumblingRunAsync(IRecordSource source)
+    {
+        var results = new ListSink<WindowResult<int, long>>();
+        var pipeline = Queries.Tumbling(results);
+        var runner = new PipelineRunner<ClickEvent>(pipeline, source, new JsonLinesDecoder<ClickEvent>(ClickEvents.Map), new ListDeadLetters());
+        await runner.RunAsync().WaitAsync(s_timeout);
+        return (Encode(results.Items), pipeline.Counters.Late, runner.Counters.Read, runner.Counters.DeadLettered);
+    }
+
+    private static List<string> Encode(List<WindowResult<int, long>> results)
+    {
         var encoder = new JsonLinesEncoder<WindowResult<int, long>>(PageWindow);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         var lines = new List<string>();
-        foreach (var result in results.Items)
+        foreach (var result in results)
         {
             buffer.ResetWrittenCount();
             encoder.Encode(result, buffer);

@@ -163,16 +163,86 @@ public sealed class KafkaSourceTests(KafkaBroker broker)
     }
 
     [Fact]
-    public async Task ReadAsync_NewAssignment_HandsOnOneMessagePerPartitionUntilEveryPartitionIsHeardFrom()
+    public async Task Partitions_Bounded_ListsEveryPartitionBeforeReadingAndEndsEachOnce()
+    {
+        var topic = KafkaBroker.UniqueTopic("source-ends");
+        KafkaTestClient.Produce(broker.BootstrapServers, topic, Enumerable.Range(0, 300).Select(i => ((byte[]?)null, Encoding.UTF8.GetBytes($"m{i}"), (int?)(i % 2)))); // 2 and 3 stay empty
+        await using var source = new KafkaSource(Options(topic, bounded: true));
+        string[] all = [$"{topic}-0", $"{topic}-1", $"{topic}-2", $"{topic}-3"];
+        Assert.Equal(all, source.Partitions.Order(StringComparer.Ordinal)); // known before the first read: the runner registers them
+
+        var batches = new List<(string Partition, int Count, bool End)>();
+        using var batch = new RawRecordBatch(64);
+        using var cts = new CancellationTokenSource(s_timeout);
+        while (true)
+        {
+            batch.Clear();
+            if (!await source.ReadAsync(batch, cts.Token))
+            {
+                break;
+            }
+
+            if (batch.Count > 0 || batch.EndOfPartition)
+            {
+                Assert.Same(source.Partitions.Single(p => p == batch.Partition), batch.Partition); // the very names batches carry
+                batches.Add((batch.Partition, batch.Count, batch.EndOfPartition));
+            }
+
+            if (batches.Count == 1)
+            {
+                // Let the consume thread buffer the rest, so that batch sizes below show the source's choice, not timing.
+                var deadline = DateTime.UtcNow + s_timeout;
+                while (source.Buffered + batches[0].Count < 300)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the consume thread did not buffer the topic");
+                    await Task.Delay(20, cts.Token);
+                }
+            }
+        }
+
+        Assert.Equal(all, batches.Where(b => b.End).Select(b => b.Partition).Order(StringComparer.Ordinal)); // each once, the empty ones too
+        Assert.All(all, p => Assert.Equal(batches.FindLastIndex(b => b.Partition == p), batches.FindIndex(b => b.Partition == p && b.End))); // nothing after the end
+        Assert.All(batches.Where(b => b.Partition is var p && (p == all[2] || p == all[3])), b => Assert.Equal(0, b.Count));
+        Assert.Equal(300, batches.Sum(b => b.Count));
+
+        // Full batches, no one-message priming (the runner waits for every listed partition anyway): after the first,
+        // only each partition's last batch is short.
+        Assert.InRange(batches.Skip(1).Count(b => b.Count is > 0 and < 64), 0, 2);
+    }
+
+    [Fact]
+    public async Task Partitions_UnboundedOrConsumerGroup_IsEmpty()
+    {
+        var topic = KafkaBroker.UniqueTopic("source-unlisted");
+        await using var unbounded = new KafkaSource(Options(topic, bounded: false));
+        var grouped = Options(topic, bounded: true);
+        grouped.Assignment = KafkaAssignment.ConsumerGroup;
+        await using var group = new KafkaSource(grouped);
+        Assert.Empty(unbounded.Partitions); // an unbounded partition never ends: listed, an empty one would hold the watermark for good
+        Assert.Empty(group.Partitions); // known only once the group assigns them
+    }
+
+    [Fact]
+    public async Task ReadAsync_UnboundedNewAssignment_HandsOnOneMessagePerPartitionUntilEveryPartitionIsHeardFrom()
     {
         var topic = KafkaBroker.UniqueTopic("source-priming");
         KafkaTestClient.ProduceLines(broker.BootstrapServers, topic, Enumerable.Range(0, 400).Select(i => $"m{i}"));
-        await using var source = new KafkaSource(Options(topic, bounded: true));
+        await using var source = new KafkaSource(Options(topic, bounded: false));
         var batches = new List<(string Partition, int Count)>();
         using var batch = new RawRecordBatch(64);
-        await ReadToEndAsync(source, batch, b => batches.Add((b.Partition, b.Count)));
+        using var cts = new CancellationTokenSource(s_timeout);
+        while (batches.Sum(b => b.Count) < 400)
+        {
+            batch.Clear();
+            Assert.True(await source.ReadAsync(batch, cts.Token));
+            if (batch.Count > 0)
+            {
+                batches.Add((batch.Partition, batch.Count));
+            }
+        }
 
-        // Otherwise a first batch of 64 from one partition would carry event time past the others' first messages.
+        // The runner does not know these partitions up front: a first batch of 64 from one partition would carry event
+        // time past the others' first messages.
         Assert.All(batches.Take(4), b => Assert.Equal(1, b.Count));
         Assert.Equal(4, batches.Take(4).Select(b => b.Partition).Distinct().Count());
         Assert.Contains(batches.Skip(4), b => b.Count == 64);

@@ -47,7 +47,9 @@ internal sealed class WatermarkTracker(long maxOutOfOrderMs, TimeSpan idleTimeou
             AddPartitions(partition + 1);
         }
 
-        if (_states[partition] == PartitionState.Active && _maxEventTime[partition] == long.MinValue)
+        // A partition that had finished before a restore is held again: it may have grown since (a topic read
+        // again to its new end), and the source will end it again.
+        if (_states[partition] == PartitionState.Finished || (_states[partition] == PartitionState.Active && _maxEventTime[partition] == long.MinValue))
         {
             _states[partition] = PartitionState.Pending;
         }

@@ -31,12 +31,16 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
     /// <summary>Bounded mode: everything before <see cref="End"/> has been consumed.</summary>
     public bool Done { get; set; }
 
+    /// <summary>Bounded mode: the batch marked <c>EndOfPartition</c> has been handed on (once, after everything buffered).</summary>
+    public bool Ended { get; set; }
+
     /// <summary>The last offset handed to the pipeline by this process (-1 when none).</summary>
     public long LastDelivered { get; set; } = -1;
 
     /// <summary>
-    /// Whether the pipeline has heard from this partition: a message was handed on, or its end was reached. Until every
-    /// assigned partition is primed, batches carry one message (see <c>KafkaSource</c>'s priming).
+    /// Whether the pipeline has heard from this partition: a message was handed on, or its end was reached. Where the
+    /// source does not list its partitions, batches carry one message until every assigned partition is primed (see
+    /// <c>KafkaSource</c>'s priming).
     /// </summary>
     public bool Primed { get; set; }
 

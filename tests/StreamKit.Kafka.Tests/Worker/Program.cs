@@ -56,6 +56,8 @@ internal sealed class SlowSource(IRecordSource inner, TimeSpan delay) : IRecordS
 {
     public string Name => inner.Name;
 
+    public IReadOnlyList<string> Partitions => inner.Partitions; // without it the runner would not wait for partitions it has not seen
+
     public ValueTask SeekAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) =>
         inner.SeekAsync(positions, cancellationToken);
 
