@@ -334,11 +334,13 @@ public sealed partial class KafkaSource
             WakeReaderLocked();
         }
 
+        _partitionsAssigned?.Invoke(assigned);
         return offsets;
     }
 
     private void OnRevoked(List<TopicPartitionOffset> revoked)
     {
+        _partitionsRevoking?.Invoke(revoked); // partition readers: stop and checkpoint while the partitions are still ours
         lock (_gate)
         {
             foreach (var tpo in revoked)

@@ -483,6 +483,11 @@ public sealed partial class KafkaSource : IRecordSource
     private void WakeReaderLocked()
     {
         _sinceWake = 0;
+        if (_partitionReadersWaiting > 0)
+        {
+            WakePartitionReadersLocked();
+        }
+
         if (_readerWaiting)
         {
             _readerWaiting = false;

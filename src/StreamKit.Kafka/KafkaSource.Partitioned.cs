@@ -1,0 +1,155 @@
+using Confluent.Kafka;
+using StreamKit.Kafka.Internal;
+using StreamKit.Records;
+
+namespace StreamKit.Kafka;
+
+// Per-partition reading for KafkaPartitionedRunner: one reader per partition instead of the round-robin ReadAsync.
+public sealed partial class KafkaSource
+{
+    // Guarded by _gate. A reader waits on its partition's semaphore; the consume thread releases it (at most once per wait).
+    private readonly Dictionary<PartitionBuffer, PartitionWaiter> _partitionWaiters = [];
+    private int _partitionReadersWaiting;
+    private Action<List<TopicPartition>>? _partitionsAssigned;
+    private Action<List<TopicPartitionOffset>>? _partitionsRevoking;
+
+    /// <summary>
+    /// Switches the source to per-partition reading: <paramref name="assigned"/> runs on the consume thread after an
+    /// assignment is registered, <paramref name="revoking"/> on the consume thread before revoked partitions' buffers are
+    /// dropped (it may block: the partitions stay assigned, and commits for them go through, until it returns).
+    /// </summary>
+    internal void UsePartitionReaders(Action<List<TopicPartition>> assigned, Action<List<TopicPartitionOffset>> revoking)
+    {
+        if (_thread is not null)
+        {
+            throw new InvalidOperationException("Partition readers must be set before reading starts.");
+        }
+
+        _partitionsAssigned = assigned;
+        _partitionsRevoking = revoking;
+    }
+
+    /// <summary>Starts the consume loop without reading (the partition readers read).</summary>
+    internal void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        EnsureStarted();
+    }
+
+    /// <summary>Rethrows the consume loop's failure, if it failed; <see langword="true"/> while it runs.</summary>
+    internal bool CheckRunning()
+    {
+        lock (_gate)
+        {
+            _failure?.Throw();
+            return !_loopExited;
+        }
+    }
+
+    /// <summary>Called while a partition is being revoked, after its runner stopped: prepares it for a later assignment here.</summary>
+    /// <remarks>
+    /// <para>Forgets what this process handed on: a partitioned runner restores the partition's state from the store, so
+    /// the offset last handed to a stopped runner says nothing about what that state holds; the next start comes from
+    /// the committed offset alone, which is never past the saved state's position.</para>
+    /// <para>Resumes it if paused (full, or read to its bounded end): librdkafka keeps a partition paused across an
+    /// unassign and a new assign, so a partition assigned back would never be fetched again (seen on the mock broker).</para>
+    /// </remarks>
+    internal void ReleasePartition(string partition)
+    {
+        lock (_gate)
+        {
+            if (_byName.TryGetValue(partition, out var buffer))
+            {
+                buffer.LastDelivered = -1;
+                if (buffer.Paused)
+                {
+                    SetPausedLocked(buffer, false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Like <see cref="ReadAsync"/>, for one partition's messages only.</summary>
+    /// <returns><see langword="false"/> when bounded and the partition is read to its end; an empty batch after the poll interval, or once the partition is revoked.</returns>
+    internal async ValueTask<bool> ReadPartitionAsync(string partition, RawRecordBatch batch, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        PartitionWaiter waiter;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_gate)
+            {
+                _failure?.Throw();
+                var buffer = _byName[partition];
+                if (!buffer.Assigned)
+                {
+                    batch.Partition = partition;
+                    return true; // revoked: the runner is being stopped
+                }
+
+                if (buffer.Count > 0 || (buffer.Done && !buffer.Ended))
+                {
+                    MoveLocked(buffer, batch, int.MaxValue);
+                    return true;
+                }
+
+                if (_options.Bounded && buffer.Ended)
+                {
+                    return false;
+                }
+
+                if (_loopExited)
+                {
+                    throw new InvalidOperationException("The Kafka consume loop has stopped.");
+                }
+
+                if (!_partitionWaiters.TryGetValue(buffer, out waiter!))
+                {
+                    waiter = new PartitionWaiter();
+                    _partitionWaiters.Add(buffer, waiter);
+                }
+
+                waiter.Waiting = true;
+                _partitionReadersWaiting++;
+            }
+
+            if (!await waiter.Signal.WaitAsync(_options.PollInterval, cancellationToken).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    if (waiter.Waiting)
+                    {
+                        waiter.Waiting = false;
+                        _partitionReadersWaiting--;
+                    }
+                }
+
+                batch.Partition = partition;
+                return true; // idle: an empty batch lets the runner close windows
+            }
+        }
+    }
+
+    private void WakePartitionReadersLocked()
+    {
+        // Wakes every waiting reader, not only the partition that changed: the callers (a dry librdkafka, an end, a
+        // rebalance) mostly concern several, and a reader woken for nothing just waits again.
+        foreach (var waiter in _partitionWaiters.Values)
+        {
+            if (waiter.Waiting)
+            {
+                waiter.Waiting = false;
+                _partitionReadersWaiting--;
+                waiter.Signal.Release();
+            }
+        }
+    }
+
+    private sealed class PartitionWaiter
+    {
+        public SemaphoreSlim Signal { get; } = new(0);
+
+        public bool Waiting { get; set; }
+    }
+}

@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Text;
+using StreamKit.Codecs;
+using StreamKit.Files;
+using StreamKit.Kafka.Tests.Support;
+using StreamKit.Pipeline;
+using StreamKit.Runtime;
+using StreamKit.State;
+using StreamKit.Windows;
+
+namespace StreamKit.Kafka.Tests;
+
+/// <summary>One pipeline per partition with partition-local state that follows the partition between instances.</summary>
+[Collection(KafkaBroker.Collection)]
+[Trait("Category", "Integration")]
+public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposable
+{
+    private const int Messages = 12_000;
+    private const int Sensors = 24;
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);
+    private readonly string _directory = Directory.CreateTempSubdirectory("streamkit-kafka-partitioned-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task TwoInstances_KeyedTopic_TogetherEqualTheFileRun()
+    {
+        var (topic, lines) = ProduceKeyed();
+        var expected = await FileRunAsync(lines);
+        var group = "partitioned-" + Guid.NewGuid().ToString("N");
+        var store = new InMemoryStateStore();
+        var a = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 4);
+        var b = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 4);
+
+        await Task.WhenAll(a.Runner.RunAsync(), b.Runner.RunAsync()).WaitAsync(s_timeout);
+
+        Assert.Equal(Messages, a.Runner.Counters.Processed + b.Runner.Counters.Processed); // nothing applied twice, nothing lost
+        Assert.Equal(expected, Sorted(a.Results.Concat(b.Results)));
+    }
+
+    [Fact]
+    public async Task InstanceStoppedMidRun_ItsPartitionsContinueFromTheirCheckpointsElsewhere_NothingLostOrDoubleCounted()
+    {
+        var (topic, lines) = ProduceKeyed();
+        var expected = await FileRunAsync(lines);
+        var group = "partitioned-" + Guid.NewGuid().ToString("N");
+        var store = new InMemoryStateStore();
+        var a = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1);
+        var b = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1);
+        using var stopB = new CancellationTokenSource();
+        var runA = a.Runner.RunAsync();
+        var runB = b.Runner.RunAsync(stopB.Token);
+
+        // Stop b gracefully once both hold partitions and b has checkpointed part of its input.
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (!(a.Runner.RunningPartitions.Count > 0 && b.Runner.RunningPartitions.Count > 0
+            && a.Runner.RunningPartitions.Count + b.Runner.RunningPartitions.Count == 4
+            && b.Runner.Counters.Checkpoints >= 4 && b.Runner.Counters.Processed >= 500))
+        {
+            Assert.False(runA.IsCompleted || runB.IsCompleted, "an instance ended before b was stopped");
+            Assert.True(DateTime.UtcNow < deadline, "the instances did not split the partitions and make progress in time");
+            await Task.Delay(20);
+        }
+
+        var moved = b.Runner.RunningPartitions;
+        await stopB.CancelAsync();
+        await runB.WaitAsync(s_timeout);
+        var processedByB = b.Runner.Counters.Processed;
+        Assert.InRange(processedByB, 500, Messages - 1000); // stopped mid-run
+        await runA.WaitAsync(s_timeout);
+
+        // a restored b's partitions from their checkpoints: together every record applied exactly once.
+        Assert.Equal(Messages, a.Runner.Counters.Processed + processedByB);
+        Assert.All(moved, p => Assert.Contains(p, a.PipelinesBuilt));
+        Assert.Equal(expected, Sorted(a.Results.Concat(b.Results)));
+    }
+
+    /// <summary>Readings with event times in order, keyed (and so partitioned) by sensor.</summary>
+    private (string Topic, List<string> Lines) ProduceKeyed()
+    {
+        var topic = KafkaBroker.UniqueTopic("partitioned");
+        var lines = Enumerable.Range(0, Messages).Select(i => Reading.Json(1_700_000_000_000 + (i * 100L), (i * 7) % Sensors, i)).ToList();
+        KafkaTestClient.Produce(broker.BootstrapServers, topic, lines.Select(line =>
+        {
+            var sensor = (int)(Convert.ToInt64(line.Split("\"sensor\":")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture));
+            return ((byte[]?)Encoding.UTF8.GetBytes(sensor.ToString(System.Globalization.CultureInfo.InvariantCulture)), Encoding.UTF8.GetBytes(line), (int?)null);
+        }));
+        return (topic, lines);
+    }
+
+    private async Task<List<WindowResult<int, long>>> FileRunAsync(List<string> lines)
+    {
+        var file = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".jsonl");
+        await File.WriteAllLinesAsync(file, lines);
+        await using var source = new FileSource(file);
+        var results = new ConcurrentQueue<WindowResult<int, long>>();
+        var runner = new PipelineRunner<Reading>(Instance.Build(results), source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters());
+        await runner.RunAsync().WaitAsync(s_timeout);
+        Assert.True(results.Count > 100, $"only {results.Count} results");
+        return Sorted(results);
+    }
+
+    private static List<WindowResult<int, long>> Sorted(IEnumerable<WindowResult<int, long>> results) =>
+        [.. results.OrderBy(static r => r.Start).ThenBy(static r => r.Key).ThenBy(static r => r.Value)];
+
+    private sealed class Instance
+    {
+        private readonly ConcurrentQueue<WindowResult<int, long>> _results = new();
+
+        public Instance(string bootstrap, string topic, string group, IStateStore store, int recordsPerMillisecond)
+        {
+            Runner = new KafkaPartitionedRunner<Reading>(new KafkaPartitionedRunnerOptions<Reading>
+            {
+                Source = new KafkaSourceOptions
+                {
+                    BootstrapServers = bootstrap,
+                    Topics = [topic],
+                    GroupId = group,
+                    Bounded = true,
+                    PollInterval = TimeSpan.FromMilliseconds(50),
+                    Config = new Dictionary<string, string> { ["session.timeout.ms"] = "6000", ["heartbeat.interval.ms"] = "300" },
+                },
+                PipelineFactory = partition =>
+                {
+                    PipelinesBuilt.Add(partition);
+                    return Build(_results);
+                },
+                DecoderFactory = () => new SlowDecoder(recordsPerMillisecond),
+                DeadLetters = new ListDeadLetters(),
+                StateStore = store,
+                StateKeyPrefix = "job",
+                MaxParallelism = 2,
+                Runner = new RunnerOptions { BatchSize = 100, CheckpointEveryBatches = 3, CheckpointInterval = TimeSpan.FromMilliseconds(500) },
+            });
+        }
+
+        public KafkaPartitionedRunner<Reading> Runner { get; }
+
+        public ConcurrentBag<string> PipelinesBuilt { get; } = [];
+
+        public IEnumerable<WindowResult<int, long>> Results => _results;
+
+        public static Pipeline<Reading> Build(ConcurrentQueue<WindowResult<int, long>> results) =>
+            StreamPipeline.Create<Reading>(static r => r.Ts)
+                .KeyBy(static r => r.Sensor)
+                .Window(WindowSpec.Tumbling(TimeSpan.FromMinutes(1)))
+                .Aggregate(static a => a.Count())
+                .To(new QueueSink<WindowResult<int, long>>(results));
+    }
+
+    /// <summary>Thread-safe: the partitions' pipelines share it.</summary>
+    private sealed class QueueSink<T>(ConcurrentQueue<T> queue) : IRecordSink<T>
+    {
+        public void Write(ReadOnlySpan<T> records)
+        {
+            foreach (var record in records)
+            {
+                queue.Enqueue(record);
+            }
+        }
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+
+    /// <summary>Decodes JSON lines, sleeping a millisecond every few records so that a run lasts long enough to rebalance in.</summary>
+    private sealed class SlowDecoder(int recordsPerMillisecond) : IRecordDecoder<Reading>
+    {
+        private readonly JsonLinesDecoder<Reading> _inner = new(Reading.Map);
+        private int _count;
+
+        public bool TryDecode(ReadOnlySpan<byte> payload, ref Reading record, out string? error)
+        {
+            if (++_count % recordsPerMillisecond == 0)
+            {
+                Thread.Sleep(1);
+            }
+
+            return _inner.TryDecode(payload, ref record, out error);
+        }
+    }
+}
