@@ -348,6 +348,13 @@ public sealed partial class KafkaSource
                 if (Find(tpo.Topic, tpo.Partition.Value) is { } partition)
                 {
                     partition.Assigned = false;
+                    if (partition.Paused)
+                    {
+                        // librdkafka keeps a partition paused across an unassign and a later assign: resume it now, or a
+                        // partition assigned back here would never be fetched again (seen on the mock broker).
+                        SetPausedLocked(partition, false);
+                    }
+
                     partition.Paused = false;
                     partition.Clear(_pool);
                     _active.Remove(partition);

@@ -51,8 +51,6 @@ public sealed partial class KafkaSource
     /// <para>Forgets what this process handed on: a partitioned runner restores the partition's state from the store, so
     /// the offset last handed to a stopped runner says nothing about what that state holds; the next start comes from
     /// the committed offset alone, which is never past the saved state's position.</para>
-    /// <para>Resumes it if paused (full, or read to its bounded end): librdkafka keeps a partition paused across an
-    /// unassign and a new assign, so a partition assigned back would never be fetched again (seen on the mock broker).</para>
     /// </remarks>
     internal void ReleasePartition(string partition)
     {
@@ -61,10 +59,6 @@ public sealed partial class KafkaSource
             if (_byName.TryGetValue(partition, out var buffer))
             {
                 buffer.LastDelivered = -1;
-                if (buffer.Paused)
-                {
-                    SetPausedLocked(buffer, false);
-                }
             }
         }
     }
