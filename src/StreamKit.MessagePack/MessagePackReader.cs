@@ -290,88 +290,13 @@ public ref struct MessagePackReader
 
     /// <summary>Reads an array header; the <paramref name="count"/> elements follow it.</summary>
     /// <returns><see langword="false"/> when the next value is not an array, or declares more elements than bytes remain.</returns>
-    public bool TryReadArrayHeader(out int count)
-    {
-        count = 0;
-        var span = UnreadSpan;
-        if (span.IsEmpty)
-        {
-            return false;
-        }
-
-        var code = span[0];
-        int headerSize;
-        long length;
-        switch (code)
-        {
-            case >= MessagePackCode.MinFixArray and <= MessagePackCode.MaxFixArray:
-                headerSize = 1;
-                length = code & 0x0f;
-                break;
-            case MessagePackCode.Array16:
-            case MessagePackCode.Array32:
-                // array16 has a 2-byte length (index 1), array32 a 4-byte one (index 2).
-                if (!TryReadLength(span, code - MessagePackCode.Array16 + 1, out headerSize, out length))
-                {
-                    return false;
-                }
-
-                break;
-            default:
-                return false;
-        }
-
-        if (length > span.Length - headerSize)
-        {
-            return false;
-        }
-
-        count = (int)length;
-        _position += headerSize;
-        return true;
-    }
+    public bool TryReadArrayHeader(out int count) =>
+        TryReadContainerHeader(MessagePackCode.MinFixArray, MessagePackCode.Array16, bytesPerElement: 1, out count);
 
     /// <summary>Reads a map header; <paramref name="count"/> key/value pairs follow it.</summary>
     /// <returns><see langword="false"/> when the next value is not a map, or declares more pairs than bytes remain.</returns>
-    public bool TryReadMapHeader(out int count)
-    {
-        count = 0;
-        var span = UnreadSpan;
-        if (span.IsEmpty)
-        {
-            return false;
-        }
-
-        var code = span[0];
-        int headerSize;
-        long length;
-        switch (code)
-        {
-            case >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap:
-                headerSize = 1;
-                length = code & 0x0f;
-                break;
-            case MessagePackCode.Map16:
-            case MessagePackCode.Map32:
-                if (!TryReadLength(span, code - MessagePackCode.Map16 + 1, out headerSize, out length))
-                {
-                    return false;
-                }
-
-                break;
-            default:
-                return false;
-        }
-
-        if (length * 2 > span.Length - headerSize)
-        {
-            return false;
-        }
-
-        count = (int)length;
-        _position += headerSize;
-        return true;
-    }
+    public bool TryReadMapHeader(out int count) =>
+        TryReadContainerHeader(MessagePackCode.MinFixMap, MessagePackCode.Map16, bytesPerElement: 2, out count);
 
     /// <summary>Reads an extension header (fixext1…16, ext8/16/32); <paramref name="length"/> data bytes follow it.</summary>
     /// <returns><see langword="false"/> when the next value is not an extension or its data is truncated.</returns>
@@ -726,6 +651,51 @@ public ref struct MessagePackReader
 
         payload = span.Slice(headerSize, (int)length);
         _position += headerSize + (int)length;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads a fix/16/32 container header: <paramref name="minFix"/> … <paramref name="minFix"/> + 15 hold the count in
+    /// their low nibble, <paramref name="code16"/> a 2-byte count and the next code a 4-byte one. A count that cannot
+    /// fit the remaining bytes (at least <paramref name="bytesPerElement"/> each) is rejected before anything is read.
+    /// </summary>
+    private bool TryReadContainerHeader(byte minFix, byte code16, int bytesPerElement, out int count)
+    {
+        count = 0;
+        var span = UnreadSpan;
+        if (span.IsEmpty)
+        {
+            return false;
+        }
+
+        var code = span[0];
+        int headerSize;
+        long length;
+        if (code >= minFix && code <= minFix + 0x0f)
+        {
+            headerSize = 1;
+            length = code & 0x0f;
+        }
+        else if (code == code16 || code == code16 + 1)
+        {
+            // The 16-bit form has a 2-byte length (index 1), the 32-bit form a 4-byte one (index 2).
+            if (!TryReadLength(span, code - code16 + 1, out headerSize, out length))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            return false;
+        }
+
+        if (length * bytesPerElement > span.Length - headerSize)
+        {
+            return false;
+        }
+
+        count = (int)length;
+        _position += headerSize;
         return true;
     }
 }
