@@ -27,11 +27,14 @@ public static class HandDecoders
     public readonly struct JsonLines : IClickDecoder
     {
         /// <inheritdoc />
-        public bool TryDecode(ReadOnlySpan<byte> payload, ref ClickEvent e)
+        public bool TryDecode(ReadOnlySpan<byte> payload, ref ClickEvent e) => TryParse(payload, ref e, internCountry: true);
+
+        /// <summary>Parses one line; Q5's hand-written job packs the country from its two bytes instead of interning it.</summary>
+        public static bool TryParse(ReadOnlySpan<byte> line, ref ClickEvent e, bool internCountry)
         {
             try
             {
-                return Parse(payload, ref e);
+                return Parse(line, ref e, internCountry);
             }
             catch (JsonException)
             {
@@ -39,7 +42,7 @@ public static class HandDecoders
             }
         }
 
-        private static bool Parse(ReadOnlySpan<byte> line, ref ClickEvent e)
+        private static bool Parse(ReadOnlySpan<byte> line, ref ClickEvent e, bool internCountry)
         {
             var reader = new Utf8JsonReader(line);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -75,7 +78,19 @@ public static class HandDecoders
                     case 10 when name.SequenceEqual("durationMs"u8) && isNumber && reader.TryGetInt32(out e.DurationMs):
                         seen |= 16;
                         break;
-                    case 7 when name.SequenceEqual("country"u8) && isString && reader.ValueSpan.Length == 2 && ClickEvents.Countries.TryGetOrAdd(reader.ValueSpan, out e.Country):
+                    case 7 when name.SequenceEqual("country"u8) && isString && reader.ValueSpan.Length == 2:
+                        if (internCountry)
+                        {
+                            if (!ClickEvents.Countries.TryGetOrAdd(reader.ValueSpan, out e.Country))
+                            {
+                                return false;
+                            }
+                        }
+                        else
+                        {
+                            e.Country = (reader.ValueSpan[0] << 8) | reader.ValueSpan[1];
+                        }
+
                         seen |= 32;
                         break;
                     default:

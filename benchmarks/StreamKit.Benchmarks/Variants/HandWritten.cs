@@ -573,7 +573,6 @@ public sealed class HandSessions(ClickData data) : BatchedVariant(data)
 /// </summary>
 public sealed class HandJsonTumbling(ClickData data) : QueryVariant(data)
 {
-    private const int AllFields = 0b11_1111;
     private readonly HandTumbling _tumbling = new(data);
     private long _offset;
 
@@ -628,68 +627,6 @@ public sealed class HandJsonTumbling(ClickData data) : QueryVariant(data)
     private static bool TryParse(ReadOnlySpan<byte> line, out ClickEvent e)
     {
         e = default;
-        try
-        {
-            return Parse(line, ref e);
-        }
-        catch (JsonException)
-        {
-            return false; // malformed: Utf8JsonReader only reports it by throwing
-        }
-    }
-
-    private static bool Parse(ReadOnlySpan<byte> line, ref ClickEvent e)
-    {
-        var reader = new Utf8JsonReader(line);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        var seen = 0;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = reader.ValueSpan;
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            var isNumber = reader.TokenType == JsonTokenType.Number;
-            var isString = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped;
-            switch (name.Length)
-            {
-                case 2 when name.SequenceEqual("ts"u8) && isNumber && reader.TryGetInt64(out e.Ts):
-                    seen |= 1;
-                    break;
-                case 6 when name.SequenceEqual("userId"u8) && isNumber && reader.TryGetInt32(out e.UserId):
-                    seen |= 2;
-                    break;
-                case 6 when name.SequenceEqual("pageId"u8) && isNumber && reader.TryGetInt32(out e.PageId):
-                    seen |= 4;
-                    break;
-                case 9 when name.SequenceEqual("eventType"u8) && isString && ClickEvents.TryParse(reader.ValueSpan, out e.EventType):
-                    seen |= 8;
-                    break;
-                case 10 when name.SequenceEqual("durationMs"u8) && isNumber && reader.TryGetInt32(out e.DurationMs):
-                    seen |= 16;
-                    break;
-                case 7 when name.SequenceEqual("country"u8) && isString && reader.ValueSpan.Length == 2:
-                    e.Country = (reader.ValueSpan[0] << 8) | reader.ValueSpan[1];
-                    seen |= 32;
-                    break;
-                default:
-                    if (name.SequenceEqual("ts"u8) || name.SequenceEqual("userId"u8) || name.SequenceEqual("pageId"u8) || name.SequenceEqual("eventType"u8) ||
-                        name.SequenceEqual("durationMs"u8) || name.SequenceEqual("country"u8))
-                    {
-                        return false; // a known field with a bad value
-                    }
-
-                    reader.Skip();
-                    break;
-            }
-        }
-
-        return reader.TokenType == JsonTokenType.EndObject && !reader.Read() && seen == AllFields;
+        return HandDecoders.JsonLines.TryParse(line, ref e, internCountry: false);
     }
 }
