@@ -32,7 +32,7 @@ public class AvroFileTests : IDisposable
         var path = _dir.Write(name, bytes);
         var format = new AvroFormat();
 
-        var read = await ReadAllAsync(new FileSource(path, Options(format)), capacity: 37);
+        var read = await FileReading.ReadAllAsync(new FileSource(path, Options(format)), capacity: 37);
 
         Assert.Equal(BlockPositions(bytes), read.Select(static r => r.Position));
         Assert.True(read.Select(static r => r.Position >> 20).Distinct().Count() > 10, "the file should have many blocks");
@@ -54,8 +54,8 @@ public class AvroFileTests : IDisposable
 
         _dir.Write("readme.txt", "not avro");
         var format = new AvroFormat();
-        var all = await ReadAllAsync(new FileSource(_dir.Path, Options(format)), capacity: 64);
-        var globbed = await ReadAllAsync(new FileSource(_dir.File("*.avro.gz"), Options(format)), capacity: 64);
+        var all = await FileReading.ReadAllAsync(new FileSource(_dir.Path, Options(format)), capacity: 64);
+        var globbed = await FileReading.ReadAllAsync(new FileSource(_dir.File("*.avro.gz"), Options(format)), capacity: 64);
 
         Assert.Equal([_dir.File("a.avro"), _dir.File("b.avro.gz"), _dir.File("c.avro"), _dir.File("d.avro.gz")], all.Select(static r => r.Partition).Distinct());
         Assert.Equal(expected, Decode(format, all));
@@ -360,7 +360,7 @@ public class AvroFileTests : IDisposable
             var original = Container(Clicks.Generate(random.Next(20, 300), seed), codec, blockSize: random.Next(100, 1_500));
             var mutation = Mutation.Apply(original, random, random.Next(1, 6), from: (int)HeaderLength(original));
             var path = _dir.Write($"s{seed}.avro{(random.Next(4) == 0 ? ".gz" : "")}", mutation.Bytes);
-            var all = await ReadAllAsync(new FileSource(path, Options(new AvroFormat())), capacity: 50);
+            var all = await FileReading.ReadAllAsync(new FileSource(path, Options(new AvroFormat())), capacity: 50);
             Assert.True(all.Select(static r => r.Position).SequenceEqual(all.Select(static r => r.Position).Order().Distinct()), "positions must increase");
 
             // Resuming after dead letters, and after a sample of the records.
@@ -368,7 +368,7 @@ public class AvroFileTests : IDisposable
             {
                 var source = new FileSource(path, Options(new AvroFormat()));
                 await source.SeekAsync(new Dictionary<string, long> { [path] = all[i].Position });
-                var rest = await ReadAllAsync(source, capacity: random.Next(1, 50));
+                var rest = await FileReading.ReadAllAsync(source, capacity: random.Next(1, 50));
                 Assert.Equal(all.Skip(i + 1).Select(static r => (r.Position, r.Error is null)), rest.Select(static r => (r.Position, r.Error is null)));
             }
         });
@@ -433,32 +433,6 @@ public class AvroFileTests : IDisposable
             }),
         ];
     }
-
-    private static async Task<List<RawCopy>> ReadAllAsync(FileSource source, int capacity)
-    {
-        var records = new List<RawCopy>();
-        using var batch = new RawRecordBatch(capacity);
-        try
-        {
-            while (await source.ReadAsync(batch))
-            {
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    records.Add(new RawCopy(batch.Partition, batch[i].Position, batch[i].Value.ToArray(), batch[i].Error));
-                }
-
-                batch.Clear();
-            }
-        }
-        finally
-        {
-            await source.DisposeAsync();
-        }
-
-        return records;
-    }
-
-    private sealed record RawCopy(string Partition, long Position, byte[] Payload, string? Error);
 
     /// <summary>A pass-through pipeline over Avro files (its own format and schema store, as a new process would have) into a collecting sink or a given one.</summary>
     private sealed class PassThrough

@@ -28,7 +28,7 @@ public class MessagePackFileTests : IDisposable
         var (bytes, offsets) = Encode(codec, clicks);
         var path = _dir.Write(name, bytes);
 
-        var read = await ReadAllAsync(new FileSource(path, Options()), capacity: 37);
+        var read = await FileReading.ReadAllAsync(new FileSource(path, Options()), capacity: 37);
 
         Assert.Equal(offsets, read.Select(static r => r.Position));
         Assert.All(read, r => Assert.Equal(path, r.Partition));
@@ -52,8 +52,8 @@ public class MessagePackFileTests : IDisposable
         _dir.Write("notes.txt", "not records");
         _dir.Write("d.jsonl", "{}\n"); // no MessagePack extension: a directory read leaves it out
 
-        var all = await ReadAllAsync(new FileSource(_dir.Path, Options()), capacity: 100);
-        var globbed = await ReadAllAsync(new FileSource(_dir.File("*.msgpack*"), Options()), capacity: 100);
+        var all = await FileReading.ReadAllAsync(new FileSource(_dir.Path, Options()), capacity: 100);
+        var globbed = await FileReading.ReadAllAsync(new FileSource(_dir.File("*.msgpack*"), Options()), capacity: 100);
 
         Assert.Equal(expected, all.Select(static r => (r.Partition, r.Position)));
         Assert.Equal(expected.Where(static e => !e.Item1.EndsWith(".mpk", StringComparison.Ordinal)), globbed.Select(static r => (r.Partition, r.Position)));
@@ -162,7 +162,7 @@ public class MessagePackFileTests : IDisposable
             var path = _dir.Write($"m{seed}.msgpack", mutation.Bytes);
 
             // Framing alone: the records and dead letters tile the file, so no byte is lost or read twice.
-            var raw = await ReadAllAsync(new FileSource(path, Options()), capacity: random.Next(1, 50)).WaitAsync(TimeSpan.FromSeconds(30));
+            var raw = await FileReading.ReadAllAsync(new FileSource(path, Options()), capacity: random.Next(1, 50)).WaitAsync(TimeSpan.FromSeconds(30));
             long next = 0;
             foreach (var record in raw)
             {
@@ -234,14 +234,14 @@ public class MessagePackFileTests : IDisposable
             var large = random.Next(4) == 0; // past the pipe's 64 KiB buffer, so frames straddle reads
             var mutation = Mutation.Apply(Encode(codec, Generate(codec, large ? random.Next(2_000, 6_000) : random.Next(20, 300), seed)).Bytes, random, large ? random.Next(10, 40) : random.Next(1, 6));
             var path = _dir.Write($"s{seed}.msgpack{(random.Next(4) == 0 ? ".gz" : "")}", mutation.Bytes);
-            var all = await ReadAllAsync(new FileSource(path, Options()), capacity: 50);
+            var all = await FileReading.ReadAllAsync(new FileSource(path, Options()), capacity: 50);
 
             // Resuming after dead letters, and after a sample of the records.
             foreach (var i in Mutation.ResumePoints(all.Count, j => all[j].Error is not null, random))
             {
                 var source = new FileSource(path, Options());
                 await source.SeekAsync(new Dictionary<string, long> { [path] = all[i].Position });
-                var rest = await ReadAllAsync(source, capacity: random.Next(1, 50));
+                var rest = await FileReading.ReadAllAsync(source, capacity: random.Next(1, 50));
                 Assert.Equal(all.Skip(i + 1).Select(static r => (r.Position, r.Payload.Length, r.Error)), rest.Select(static r => (r.Position, r.Payload.Length, r.Error)));
             }
         });
@@ -291,32 +291,6 @@ public class MessagePackFileTests : IDisposable
     }
 
     private static string Describe(ClickCodec codec, in Click click) => codec.ToJson(click).ToJsonString();
-
-    private static async Task<List<RawCopy>> ReadAllAsync(FileSource source, int capacity)
-    {
-        var records = new List<RawCopy>();
-        using var batch = new RawRecordBatch(capacity);
-        try
-        {
-            while (await source.ReadAsync(batch))
-            {
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    records.Add(new RawCopy(batch.Partition, batch[i].Position, batch[i].Value.ToArray(), batch[i].Error));
-                }
-
-                batch.Clear();
-            }
-        }
-        finally
-        {
-            await source.DisposeAsync();
-        }
-
-        return records;
-    }
-
-    private sealed record RawCopy(string Partition, long Position, byte[] Payload, string? Error);
 
     /// <summary>A pass-through pipeline decoding MessagePack clicks into a collecting sink (or a given one); the country interner is checkpointed.</summary>
     private sealed class PassThrough(ClickCodec codec)

@@ -294,3 +294,34 @@ internal static class Seeds
         }
     }
 }
+
+/// <summary>Reads a whole source into copies of its raw records, for comparing runs record by record.</summary>
+internal static class FileReading
+{
+    public static async Task<List<RawCopy>> ReadAllAsync(FileSource source, int capacity)
+    {
+        var records = new List<RawCopy>();
+        using var batch = new RawRecordBatch(capacity);
+        try
+        {
+            while (await source.ReadAsync(batch))
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    records.Add(new RawCopy(batch.Partition, batch[i].Position, batch[i].Value.ToArray(), batch[i].Error));
+                }
+
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            await source.DisposeAsync();
+        }
+
+        return records;
+    }
+}
+
+/// <summary>A copy of one raw record: where it came from, its bytes and any framing error.</summary>
+internal sealed record RawCopy(string Partition, long Position, byte[] Payload, string? Error);
