@@ -8,18 +8,31 @@ public class AllocationTests
 {
     private static void AssertNoAllocation(Action iteration)
     {
-        for (var i = 0; i < 50; i++)
+        // A per-iteration allocation shows in every measured round of 2,000. Tiered compilation promoting a method can
+        // put a few hundred bytes on this thread once (seen: 280 B after a 50-iteration warm-up), so a round that
+        // allocated is measured again after more warm-up, up to three times.
+        long allocated = 0;
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            iteration();
+            for (var i = 0; i < 1_000; i++)
+            {
+                iteration();
+            }
+
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 2_000; i++)
+            {
+                iteration();
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0)
+            {
+                break;
+            }
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 2_000; i++)
-        {
-            iteration();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
