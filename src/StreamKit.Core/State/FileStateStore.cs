@@ -42,6 +42,10 @@ public sealed class FileStateStore : IStateStore
     }
 
     /// <inheritdoc />
+    public ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default) =>
+        ReadVersionAsync(PathOf(key), cancellationToken);
+
+    /// <inheritdoc />
     public async ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);

@@ -17,6 +17,15 @@ public interface IStateStore
     /// <summary>Loads the snapshot stored under <paramref name="key"/>, or <see langword="null"/> when there is none.</summary>
     ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>The version stored under <paramref name="key"/>, or <see langword="null"/> when there is none, without reading the snapshot.</summary>
+    /// <remarks>
+    /// A warm function instance keeps its state in memory and calls this to check that no other instance has saved since
+    /// (one small request instead of downloading the snapshot). Stores with a cheap metadata read (file header, HTTP
+    /// HEAD) override it; the default loads the snapshot.
+    /// </remarks>
+    async ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default) =>
+        (await LoadAsync(key, cancellationToken).ConfigureAwait(false))?.Version;
+
     /// <summary>Stores <paramref name="data"/> under <paramref name="key"/> atomically: readers see the old or the new snapshot, never a mix.</summary>
     /// <param name="key">The snapshot's name (e.g. a pipeline and partition).</param>
     /// <param name="data">The snapshot.</param>
@@ -62,6 +71,17 @@ public sealed class InMemoryStateStore : IStateStore
         {
             return ValueTask.FromResult<StoredState?>(_entries.TryGetValue(key, out var entry)
                 ? new StoredState(entry.Data, entry.Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_entries.TryGetValue(key, out var entry)
+                ? entry.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : null);
         }
     }
