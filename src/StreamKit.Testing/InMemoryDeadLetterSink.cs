@@ -25,7 +25,7 @@ public sealed class InMemoryDeadLetterSink : IDeadLetterSink
 
     /// <inheritdoc />
     public void Write(in DeadLetter letter) =>
-        _letters.Add(new CapturedDeadLetter(letter.Source, letter.Partition, letter.Position, letter.Reason, letter.Payload.ToArray(), letter.Key.ToArray(), letter.Timestamp));
+        _letters.Add(new CapturedDeadLetter(letter.Source, letter.Partition, letter.Position, letter.Reason, letter.Payload.ToArray(), letter.Key.ToArray(), letter.Timestamp) { Sequence = letter.Sequence });
 
     /// <inheritdoc />
     public ValueTask FlushAsync(CancellationToken cancellationToken = default)
@@ -56,6 +56,9 @@ public sealed class InMemoryDeadLetterSink : IDeadLetterSink
 /// <param name="Timestamp">The source timestamp in epoch milliseconds, or 0.</param>
 public sealed record CapturedDeadLetter(string Source, string Partition, long Position, string Reason, byte[] Payload, byte[] Key, long Timestamp)
 {
+    /// <summary>The platform's sequence number as written, when the position alone does not carry it (Kinesis).</summary>
+    public string? Sequence { get; init; }
+
     /// <summary>The payload decoded as UTF-8, for assertions on text formats.</summary>
     public string PayloadText => Encoding.UTF8.GetString(Payload);
 }

@@ -19,8 +19,11 @@ public readonly ref struct DeadLetter(string Source, string Partition, long Posi
     /// <summary>The partition it came from.</summary>
     public string Partition { get; } = Partition;
 
-    /// <summary>Its position in the partition.</summary>
+    /// <summary>Its position in the partition; -1 when the platform's sequence number does not fit (see <see cref="Sequence"/>).</summary>
     public long Position { get; } = Position;
+
+    /// <summary>The platform's sequence number as written (a Kinesis sequence number has up to 128 digits), or <see langword="null"/> when <see cref="Position"/> says it all.</summary>
+    public string? Sequence { get; init; }
 
     /// <summary>Why it was rejected.</summary>
     public string Reason { get; } = Reason;
@@ -93,6 +96,11 @@ public sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IDisposable
         _writer.WriteString("source"u8, letter.Source);
         _writer.WriteString("partition"u8, letter.Partition);
         _writer.WriteNumber("position"u8, letter.Position);
+        if (letter.Sequence is not null)
+        {
+            _writer.WriteString("sequence"u8, letter.Sequence);
+        }
+
         _writer.WriteString("reason"u8, letter.Reason);
         if (letter.Timestamp != 0)
         {

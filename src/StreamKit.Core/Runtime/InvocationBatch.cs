@@ -1,0 +1,221 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+
+namespace StreamKit.Runtime;
+
+/// <summary>
+/// One function invocation's records (a Lambda event, an Event Hubs trigger batch), from one or more partitions, each
+/// with the platform's sequence number: the input of <see cref="InvocationRunner{T}"/>.
+/// </summary>
+/// <remarks>
+/// <para>Sequence numbers are unsigned decimal numbers of any length, compared numerically: Kinesis sequence numbers
+/// (up to 128 digits) do not fit a <see langword="long"/>, so they are kept as their digits. Within a partition they
+/// must increase in the order records are added, as the platforms deliver them.</para>
+/// <para>Adapters keep one batch per process and clear it per invocation: payloads, keys and sequence numbers share
+/// one pooled buffer, and partition names seen before are looked up without allocating. Not thread-safe.</para>
+/// </remarks>
+public sealed class InvocationBatch : IDisposable
+{
+    private readonly List<string> _partitions = [];
+    private byte[] _bytes;
+    private int _bytesLength;
+    private Entry[] _entries;
+    private int _count;
+
+    /// <summary>Creates a batch with room for <paramref name="capacity"/> records before it grows.</summary>
+    public InvocationBatch(int capacity = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _bytes = ArrayPool<byte>.Shared.Rent(capacity * 128);
+        _entries = ArrayPool<Entry>.Shared.Rent(capacity);
+    }
+
+    /// <summary>How many records the batch holds.</summary>
+    public int Count => _count;
+
+    /// <summary>The partition names seen by this batch so far (including earlier invocations), indexed by the values <see cref="Partition(ReadOnlySpan{char})"/> returns.</summary>
+    public IReadOnlyList<string> PartitionNames => _partitions;
+
+    /// <summary>The index of the partition named <paramref name="name"/> (a shard id, a topic-partition), to pass to <c>Add</c>.</summary>
+    /// <remarks>Allocates only the first time a name is seen; adapters call it per record, or once per group of records.</remarks>
+    public int Partition(ReadOnlySpan<char> name)
+    {
+        for (var i = 0; i < _partitions.Count; i++)
+        {
+            if (name.SequenceEqual(_partitions[i]))
+            {
+                return i;
+            }
+        }
+
+        _partitions.Add(name.ToString());
+        return _partitions.Count - 1;
+    }
+
+    /// <summary>The index of the partition whose UTF-8 name is <paramref name="utf8Name"/>.</summary>
+    public int Partition(ReadOnlySpan<byte> utf8Name)
+    {
+        Span<char> chars = stackalloc char[256];
+        if (utf8Name.Length > chars.Length)
+        {
+            return Partition(Encoding.UTF8.GetString(utf8Name));
+        }
+
+        var length = Encoding.UTF8.GetChars(utf8Name, chars);
+        return Partition(chars[..length]);
+    }
+
+    /// <summary>Adds a record whose sequence number is a decimal string (Kinesis, SQS FIFO).</summary>
+    /// <param name="partition">From <see cref="Partition(ReadOnlySpan{char})"/>.</param>
+    /// <param name="sequence">The sequence number's ASCII digits; leading zeros are ignored.</param>
+    /// <param name="value">The payload (already base64-decoded).</param>
+    /// <param name="key">The record's key (partition key), or empty.</param>
+    /// <param name="timestamp">The platform's timestamp (arrival, enqueue, log append), Unix milliseconds.</param>
+    /// <param name="error">Set when the adapter could not read the record (bad base64): it is dead-lettered with this reason.</param>
+    /// <exception cref="FormatException"><paramref name="sequence"/> is empty or has a character that is not a digit.</exception>
+    public void Add(int partition, ReadOnlySpan<byte> sequence, ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long timestamp, string? error = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)partition, (uint)_partitions.Count, nameof(partition));
+        var digits = SequenceNumbers.Normalize(sequence);
+        EnsureRoom(digits.Length + value.Length + key.Length);
+        if (_count == _entries.Length)
+        {
+            var larger = ArrayPool<Entry>.Shared.Rent(_entries.Length * 2);
+            _entries.AsSpan(0, _count).CopyTo(larger);
+            ArrayPool<Entry>.Shared.Return(_entries);
+            _entries = larger;
+        }
+
+        var sequenceOffset = Append(digits);
+        var valueOffset = Append(value);
+        var keyOffset = Append(key);
+        _entries[_count++] = new Entry(partition, sequenceOffset, digits.Length, valueOffset, value.Length, keyOffset, key.Length, timestamp, error);
+    }
+
+    /// <summary>Adds a record whose sequence number is a non-negative integer (Kafka offset, Event Hubs sequence number).</summary>
+    /// <inheritdoc cref="Add(int, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, long, string?)"/>
+    public void Add(int partition, long sequence, ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long timestamp, string? error = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(sequence, digits, out var written);
+        Add(partition, digits[..written], value, key, timestamp, error);
+    }
+
+    /// <summary>Removes every record, keeping the buffers and the partition names.</summary>
+    public void Clear()
+    {
+        _count = 0;
+        _bytesLength = 0;
+    }
+
+    /// <summary>The record at <paramref name="index"/>; its spans are valid until the batch is cleared.</summary>
+    public InvocationRecord this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
+            ref readonly var e = ref _entries[index];
+            return new InvocationRecord(
+                e.Partition,
+                _bytes.AsSpan(e.SequenceOffset, e.SequenceLength),
+                _bytes.AsSpan(e.ValueOffset, e.ValueLength),
+                _bytes.AsSpan(e.KeyOffset, e.KeyLength),
+                e.Timestamp,
+                e.Error);
+        }
+    }
+
+    /// <summary>Returns the buffers to the pool.</summary>
+    public void Dispose()
+    {
+        if (_bytes.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_bytes);
+            ArrayPool<Entry>.Shared.Return(_entries, clearArray: true);
+            _bytes = [];
+            _entries = [];
+        }
+    }
+
+    private void EnsureRoom(int extra)
+    {
+        if (_bytesLength + extra <= _bytes.Length)
+        {
+            return;
+        }
+
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, _bytesLength + extra));
+        _bytes.AsSpan(0, _bytesLength).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_bytes);
+        _bytes = larger;
+    }
+
+    private int Append(ReadOnlySpan<byte> bytes)
+    {
+        var offset = _bytesLength;
+        bytes.CopyTo(_bytes.AsSpan(offset));
+        _bytesLength += bytes.Length;
+        return offset;
+    }
+
+    private readonly record struct Entry(int Partition, int SequenceOffset, int SequenceLength, int ValueOffset, int ValueLength, int KeyOffset, int KeyLength, long Timestamp, string? Error);
+}
+
+/// <summary>One record of an <see cref="InvocationBatch"/>; its spans point into the batch.</summary>
+/// <param name="Partition">The partition's index in <see cref="InvocationBatch.PartitionNames"/>.</param>
+/// <param name="Sequence">The sequence number's digits, without leading zeros.</param>
+/// <param name="Value">The payload.</param>
+/// <param name="Key">The key, or empty.</param>
+/// <param name="Timestamp">The platform's timestamp, Unix milliseconds.</param>
+/// <param name="Error">Why the adapter could not read the record, or <see langword="null"/>.</param>
+public readonly ref struct InvocationRecord(int Partition, ReadOnlySpan<byte> Sequence, ReadOnlySpan<byte> Value, ReadOnlySpan<byte> Key, long Timestamp, string? Error)
+{
+    /// <summary>The partition's index in <see cref="InvocationBatch.PartitionNames"/>.</summary>
+    public int Partition { get; } = Partition;
+
+    /// <summary>The sequence number's ASCII digits, without leading zeros.</summary>
+    public ReadOnlySpan<byte> Sequence { get; } = Sequence;
+
+    /// <summary>The payload.</summary>
+    public ReadOnlySpan<byte> Value { get; } = Value;
+
+    /// <summary>The key, or empty.</summary>
+    public ReadOnlySpan<byte> Key { get; } = Key;
+
+    /// <summary>The platform's timestamp, Unix milliseconds.</summary>
+    public long Timestamp { get; } = Timestamp;
+
+    /// <summary>Why the adapter could not read the record, or <see langword="null"/>.</summary>
+    public string? Error { get; } = Error;
+}
+
+/// <summary>Unsigned decimal sequence numbers of any length, as ASCII digits.</summary>
+internal static class SequenceNumbers
+{
+    /// <summary>The digits without leading zeros ("0" stays "0").</summary>
+    public static ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> digits)
+    {
+        if (digits.IsEmpty)
+        {
+            throw new FormatException("A sequence number is empty.");
+        }
+
+        if (digits.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+        {
+            throw new FormatException($"Sequence number '{Encoding.UTF8.GetString(digits)}' is not an unsigned decimal number.");
+        }
+
+        var start = digits.IndexOfAnyExcept((byte)'0');
+        return start < 0 ? digits[^1..] : digits[start..];
+    }
+
+    /// <summary>Compares two normalized sequence numbers numerically.</summary>
+    public static int Compare(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) =>
+        left.Length != right.Length ? left.Length.CompareTo(right.Length) : left.SequenceCompareTo(right);
+
+    /// <summary>The value as a <see langword="long"/>, or -1 when it does not fit (for <see cref="DeadLetter.Position"/>).</summary>
+    public static long ToPosition(ReadOnlySpan<byte> digits) =>
+        Utf8Parser.TryParse(digits, out long value, out var consumed) && consumed == digits.Length ? value : -1;
+}
