@@ -17,8 +17,11 @@ public sealed class JsonLinesFileSink<T> : IRecordSink<T>, IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold * 2);
     private readonly FileStream _file;
 
-    /// <summary>Creates (or truncates) <paramref name="path"/> and writes records with <paramref name="encoder"/>.</summary>
-    public JsonLinesFileSink(string path, IRecordEncoder<T> encoder)
+    /// <summary>Creates (or truncates, or appends to) <paramref name="path"/> and writes records with <paramref name="encoder"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="encoder">Encodes one record as one line.</param>
+    /// <param name="append">Keep what the file holds and add to it: one file across function invocations, each its own process.</param>
+    public JsonLinesFileSink(string path, IRecordEncoder<T> encoder, bool append = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(encoder);
@@ -29,7 +32,7 @@ public sealed class JsonLinesFileSink<T> : IRecordSink<T>, IAsyncDisposable
         }
 
         _encoder = encoder;
-        _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
+        _file = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
     }
 
     /// <summary>How many records were written.</summary>
