@@ -10,13 +10,14 @@
 #
 # Peers: kafka (librdkafka's mock cluster; args = topics to pre-create, topic[:partitions[:rf]]),
 #        s3 (s3rver from npm; prints http://127.0.0.1:PORT), azurite (Azurite's blob service from npm;
-#        prints http://127.0.0.1:PORT/devstoreaccount1).
+#        prints http://127.0.0.1:PORT/devstoreaccount1), azurite-oauth (the same over https with a
+#        self-signed certificate and Azurite's basic OAuth checks; prints https://127.0.0.1:PORT/devstoreaccount1).
 # Adding a peer = defining peer_<name>_prepare and peer_<name>_run (see the kafka ones) and
 # listing it in PEERS.
 set -euo pipefail
 shopt -s inherit_errexit
 
-PEERS=(kafka s3 azurite)
+PEERS=(kafka s3 azurite azurite-oauth)
 
 ENG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$ENG_DIR")
@@ -392,6 +393,33 @@ peer_azurite_run() {
         --skipApiVersionCheck --silent
     wait_for_port "$port" 60 azurite
     echo "http://127.0.0.1:$port/devstoreaccount1" >"$RUN_DIR/azurite.address"
+}
+
+# azurite-oauth: the same blob service over https (a self-signed certificate for 127.0.0.1, made once)
+# with "--oauth basic": bearer tokens are accepted when their issuer, audience and lifetime are right
+# (Azurite does not check token signatures). Shared Key works as well.
+AZURITE_TLS=$CACHE_DIR/azurite-tls
+
+peer_azurite-oauth_prepare() {
+    npm_ensure "$CACHE_DIR/azurite" "$AZURITE_NPM"
+    [[ -s $AZURITE_TLS/cert.pem && -s $AZURITE_TLS/key.pem ]] && return 0
+    command -v openssl >/dev/null || apt_ensure openssl
+    mkdir -p "$AZURITE_TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+        -addext "subjectAltName=IP:127.0.0.1" \
+        -keyout "$AZURITE_TLS/key.pem" -out "$AZURITE_TLS/cert.pem" 2>/dev/null
+}
+
+peer_azurite-oauth_run() {
+    local port
+    port=$(free_port)
+    rm -f "$RUN_DIR/azurite-oauth.address"
+    daemon_start azurite-oauth "$(command -v node)" "$CACHE_DIR/azurite/node_modules/azurite/dist/src/blob/main.js" \
+        --blobHost 127.0.0.1 --blobPort "$port" --inMemoryPersistence --disableTelemetry \
+        --skipApiVersionCheck --silent --oauth basic \
+        --cert "$AZURITE_TLS/cert.pem" --key "$AZURITE_TLS/key.pem"
+    wait_for_port "$port" 60 azurite-oauth
+    echo "https://127.0.0.1:$port/devstoreaccount1" >"$RUN_DIR/azurite-oauth.address"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ public sealed class BlobStateStore : IStateStore
 
     private async ValueTask CreateContainerAsync(CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Put, new Uri(_container + "?restype=container"));
+        using var message = CreateMessage(RequestMethod.Put, new Uri(_container.AbsoluteUri + "?restype=container"));
         await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
         var response = message.Response;
 
