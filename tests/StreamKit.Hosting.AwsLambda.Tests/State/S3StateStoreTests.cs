@@ -1,3 +1,5 @@
+using Amazon.Runtime;
+using Amazon.S3;
 using StreamKit.Hosting.AwsLambda.State;
 using StreamKit.State;
 using StreamKit.Tests.Shared;
@@ -57,6 +59,39 @@ public sealed class S3StateStoreTests(S3Peer s3)
         Assert.Equal("12345", put.Headers["Content-Length"]);
         Assert.False(put.Headers.ContainsKey("Content-Encoding"));
         Assert.DoesNotContain("STREAMING", put.Headers["x-amz-content-sha256"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Store_BuiltFromConfig_UsesTheDefaultCredentialChain()
+    {
+        // The environment is the first link of the chain (as in Lambda, where the role's keys arrive that way).
+        var saved = (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"), Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"));
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "S3RVER");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "S3RVER");
+        try
+        {
+            using var store = new S3StateStore(
+                new AmazonS3Config
+                {
+                    ServiceURL = s3.Address,
+                    ForcePathStyle = true,
+                    AuthenticationRegion = "us-east-1",
+                    RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+                    ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+                },
+                s3.Bucket,
+                "from-config/");
+            var key = $"{Guid.NewGuid():N}";
+
+            var version = await store.SaveAsync(key, "state"u8.ToArray(), expectedVersion: null);
+
+            Assert.Equal(version, await new S3StateStore(s3.Client, s3.Bucket, "from-config/").GetVersionAsync(key));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", saved.Item1);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", saved.Item2);
+        }
     }
 
     [Fact]
