@@ -8,13 +8,16 @@
 #   eng/test-peers.sh stop    <peer>          stop it (no-op when not running)
 #   eng/test-peers.sh status  <peer>          print the address if running, else exit 1
 #
-# Peers: kafka (librdkafka's mock cluster; args = topics to pre-create, topic[:partitions[:rf]]).
+# Peers: kafka (librdkafka's mock cluster; args = topics to pre-create, topic[:partitions[:rf]]),
+#        s3 (s3rver from npm; prints http://127.0.0.1:PORT), azurite (Azurite's blob service from npm;
+#        prints http://127.0.0.1:PORT/devstoreaccount1), azurite-oauth (the same over https with a
+#        self-signed certificate and Azurite's basic OAuth checks; prints https://127.0.0.1:PORT/devstoreaccount1).
 # Adding a peer = defining peer_<name>_prepare and peer_<name>_run (see the kafka ones) and
 # listing it in PEERS.
 set -euo pipefail
 shopt -s inherit_errexit
 
-PEERS=(kafka)
+PEERS=(kafka s3 azurite azurite-oauth)
 
 ENG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$ENG_DIR")
@@ -328,6 +331,95 @@ peer_kafka_run() {
     rm -f "$RUN_DIR/kafka.address"
     daemon_start kafka "$MOCK_BIN" -b 3 -f "$RUN_DIR/kafka.address" "$@"
     wait_for_file "$RUN_DIR/kafka.address" 10 kafka
+}
+
+# ---------------------------------------------------------------------------------------------
+# npm-based emulators: installed under $CACHE_DIR/<name>, started with node on a free loopback port
+
+S3RVER_NPM=s3rver@3.7.1
+AZURITE_NPM=azurite@3.36.0   # 3.37.0 does not install (a dependency is missing from the registry)
+
+# npm_ensure <dir> <package@version>: install it into <dir> unless that exact version is there.
+npm_ensure() {
+    local dir=$1 spec=$2 name=${2%@*} version=${2##*@}
+    if [[ -s $dir/node_modules/$name/package.json ]] &&
+        grep -q -F "\"version\": \"$version\"" "$dir/node_modules/$name/package.json"; then
+        return 0
+    fi
+    command -v npm >/dev/null || apt_ensure nodejs npm ca-certificates
+    mkdir -p "$dir"
+    timed "npm install $spec" npm install --prefix "$dir" --no-audit --no-fund --silent "$spec" >/dev/null
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for_port <port> <seconds> <name>: wait until 127.0.0.1:<port> accepts connections.
+wait_for_port() {
+    local port=$1 deadline=$(($(now_ms) + $2 * 1000)) name=$3
+    until (exec 8<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        daemon_pid "$name" >/dev/null || { cat "$RUN_DIR/$name.log" >&2; die "$name exited"; }
+        (($(now_ms) < deadline)) || die "$name did not listen on $port within $2 s"
+        sleep 0.05
+    done
+}
+
+# s3: s3rver (S3 REST API over plain HTTP, path-style; checks SigV4 with access key and secret both
+# "S3RVER"). Its objects live in a fresh directory under $RUN_DIR, deleted on every start; no bucket
+# is created. It does NOT honour conditional PUT headers (If-Match / If-None-Match), see docs/state-stores.md.
+peer_s3_prepare() { npm_ensure "$CACHE_DIR/s3rver" "$S3RVER_NPM"; }
+
+peer_s3_run() {
+    local port data=$RUN_DIR/s3-data
+    port=$(free_port)
+    rm -rf "$data" && mkdir -p "$data"
+    rm -f "$RUN_DIR/s3.address"
+    daemon_start s3 "$(command -v node)" "$CACHE_DIR/s3rver/node_modules/s3rver/bin/s3rver.js" \
+        -d "$data" -a 127.0.0.1 -p "$port" --silent
+    wait_for_port "$port" 30 s3
+    echo "http://127.0.0.1:$port" >"$RUN_DIR/s3.address"
+}
+
+# azurite: Azurite's blob service only, in memory, account devstoreaccount1 with its well-known key.
+peer_azurite_prepare() { npm_ensure "$CACHE_DIR/azurite" "$AZURITE_NPM"; }
+
+peer_azurite_run() {
+    local port
+    port=$(free_port)
+    rm -f "$RUN_DIR/azurite.address"
+    daemon_start azurite "$(command -v node)" "$CACHE_DIR/azurite/node_modules/azurite/dist/src/blob/main.js" \
+        --blobHost 127.0.0.1 --blobPort "$port" --inMemoryPersistence --disableTelemetry \
+        --skipApiVersionCheck --silent
+    wait_for_port "$port" 60 azurite
+    echo "http://127.0.0.1:$port/devstoreaccount1" >"$RUN_DIR/azurite.address"
+}
+
+# azurite-oauth: the same blob service over https (a self-signed certificate for 127.0.0.1, made once)
+# with "--oauth basic": bearer tokens are accepted when their issuer, audience and lifetime are right
+# (Azurite does not check token signatures). Shared Key works as well.
+AZURITE_TLS=$CACHE_DIR/azurite-tls
+
+peer_azurite-oauth_prepare() {
+    npm_ensure "$CACHE_DIR/azurite" "$AZURITE_NPM"
+    [[ -s $AZURITE_TLS/cert.pem && -s $AZURITE_TLS/key.pem ]] && return 0
+    command -v openssl >/dev/null || apt_ensure openssl
+    mkdir -p "$AZURITE_TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+        -addext "subjectAltName=IP:127.0.0.1" \
+        -keyout "$AZURITE_TLS/key.pem" -out "$AZURITE_TLS/cert.pem" 2>/dev/null
+}
+
+peer_azurite-oauth_run() {
+    local port
+    port=$(free_port)
+    rm -f "$RUN_DIR/azurite-oauth.address"
+    daemon_start azurite-oauth "$(command -v node)" "$CACHE_DIR/azurite/node_modules/azurite/dist/src/blob/main.js" \
+        --blobHost 127.0.0.1 --blobPort "$port" --inMemoryPersistence --disableTelemetry \
+        --skipApiVersionCheck --silent --oauth basic \
+        --cert "$AZURITE_TLS/cert.pem" --key "$AZURITE_TLS/key.pem"
+    wait_for_port "$port" 60 azurite-oauth
+    echo "https://127.0.0.1:$port/devstoreaccount1" >"$RUN_DIR/azurite-oauth.address"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,185 @@
+using Azure;
+using Azure.Core;
+using StreamKit.Hosting.AzureFunctions.State;
+using StreamKit.State;
+using StreamKit.Tests.Shared;
+
+namespace StreamKit.Hosting.AzureFunctions.Tests.State;
+
+/// <summary>The whole store contract, conditional writes included, against Azurite.</summary>
+[Collection(AzuritePeer.Collection)]
+[Trait("Category", "Integration")]
+public sealed class BlobStateStoreContractTests(AzuritePeer azurite)
+    : ConditionalStateStoreContract(new BlobStateStore(azurite.ConnectionString, "contract", new BlobStateStoreOptions { BlobPrefix = "streamkit/" }));
+
+/// <summary>What the contract does not cover: racing writers, container creation, authorisation.</summary>
+[Collection(AzuritePeer.Collection)]
+[Trait("Category", "Integration")]
+public sealed class BlobStateStoreTests(AzuritePeer azurite)
+{
+    private const int Rounds = 20;
+
+    [Fact]
+    public async Task Save_TwoWritersRacingFromOneVersion_ExactlyOneWinsAndTheBlobIsItsWholeSnapshot()
+    {
+        var container = AzuritePeer.NewContainer();
+        var a = new BlobStateStore(azurite.ConnectionString, container);
+        var b = new BlobStateStore(azurite.ConnectionString, container);
+        var key = "race/clicks-0";
+        var version = await a.SaveAsync(key, Snapshot(1000, 0), expectedVersion: null);
+
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var fromA = Snapshot(512 * 1024, round * 2);
+            var fromB = Snapshot(512 * 1024, (round * 2) + 1);
+
+            var results = await Task.WhenAll(TrySaveAsync(a, key, fromA, version), TrySaveAsync(b, key, fromB, version));
+
+            var winners = results.Where(r => r is not null).ToArray();
+            Assert.Single(winners);
+            var stored = await a.LoadAsync(key);
+            Assert.Equal(winners[0], stored!.Value.Version);
+            Assert.Equal(results[0] is not null ? fromA : fromB, stored.Value.Data.ToArray());
+            version = winners[0]!;
+        }
+    }
+
+    [Fact]
+    public async Task Save_TwoWritersRacingToCreate_ExactlyOneWins()
+    {
+        var container = AzuritePeer.NewContainer();
+        var a = new BlobStateStore(azurite.ConnectionString, container);
+        var b = new BlobStateStore(azurite.ConnectionString, container);
+        await a.SaveAsync("warm-up", Snapshot(1, 0), expectedVersion: null);
+
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var key = $"create-race/{round}";
+            var fromA = Snapshot(64 * 1024, round * 2);
+            var fromB = Snapshot(64 * 1024, (round * 2) + 1);
+
+            var results = await Task.WhenAll(TrySaveAsync(a, key, fromA, null), TrySaveAsync(b, key, fromB, null));
+
+            Assert.Single(results, r => r is not null);
+            Assert.Equal(results[0] is not null ? fromA : fromB, (await b.LoadAsync(key))!.Value.Data.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Save_ContainerMissing_CreatesItOnce()
+    {
+        var container = AzuritePeer.NewContainer();
+        var store = new BlobStateStore(azurite.ConnectionString, container);
+        Assert.Null(await store.LoadAsync("k"));
+        Assert.Null(await store.GetVersionAsync("k"));
+
+        var version = await store.SaveAsync("k", Snapshot(10, 1), expectedVersion: null);
+
+        Assert.Equal(version, await new BlobStateStore(azurite.ConnectionString, container).GetVersionAsync("k"));
+    }
+
+    [Fact]
+    public async Task Save_ContainerMissingAndCreationOff_FailsWithTheServiceError()
+    {
+        var store = new BlobStateStore(azurite.ConnectionString, AzuritePeer.NewContainer(), new BlobStateStoreOptions { CreateContainerIfMissing = false });
+
+        var error = await Assert.ThrowsAsync<RequestFailedException>(async () => await store.SaveAsync("k", Snapshot(10, 1), expectedVersion: null));
+
+        Assert.Equal(404, error.Status);
+        Assert.Equal("ContainerNotFound", error.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Load_WrongAccountKey_IsRefusedByTheService()
+    {
+        var wrongKey = Convert.ToBase64String(Snapshot(64, 9));
+        var store = new BlobStateStore(azurite.ConnectionStringWith(wrongKey), "contract", new BlobStateStoreOptions { Retry = { MaxRetries = 0 } });
+
+        var error = await Assert.ThrowsAsync<RequestFailedException>(async () => await store.LoadAsync("k"));
+
+        Assert.Equal(403, error.Status);
+    }
+
+    [Fact]
+    public async Task Keys_WithSpacesAndUnicode_RoundTrip()
+    {
+        var store = new BlobStateStore(azurite.ConnectionString, "contract");
+        var key = $"odd keys/{Guid.NewGuid():N} é+%?#&=ü";
+
+        var version = await store.SaveAsync(key, Snapshot(10, 4), expectedVersion: null);
+
+        Assert.Equal(version, await store.GetVersionAsync(key));
+        Assert.Equal(Snapshot(10, 4), (await store.LoadAsync(key))!.Value.Data.ToArray());
+    }
+
+    private static byte[] Snapshot(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static async Task<string?> TrySaveAsync(IStateStore store, string key, byte[] data, string? expected)
+    {
+        try
+        {
+            return await store.SaveAsync(key, data, expected);
+        }
+        catch (StateConflictException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Construction and connection strings: no service needed.</summary>
+public sealed class BlobStateStoreConfigurationTests
+{
+    [Fact]
+    public void ConnectionString_DevelopmentStorage_IsAzuritesWellKnownAccount()
+    {
+        var parsed = StorageConnectionString.Parse("UseDevelopmentStorage=true");
+
+        Assert.Equal(new Uri("http://127.0.0.1:10000/devstoreaccount1"), parsed.BlobEndpoint);
+        Assert.Equal("devstoreaccount1", parsed.AccountName);
+        Assert.Equal(Convert.FromBase64String(AzuritePeer.AccountKey), parsed.AccountKey);
+    }
+
+    [Fact]
+    public void ConnectionString_AccountWithSuffix_GivesTheAccountsBlobEndpoint()
+    {
+        var parsed = StorageConnectionString.Parse("DefaultEndpointsProtocol=https;AccountName=clicks;AccountKey=AAAA;EndpointSuffix=core.chinacloudapi.cn");
+
+        Assert.Equal(new Uri("https://clicks.blob.core.chinacloudapi.cn"), parsed.BlobEndpoint);
+        Assert.Equal("clicks", parsed.AccountName);
+        Assert.Equal(new byte[3], parsed.AccountKey);
+    }
+
+    [Fact]
+    public void ConnectionString_BlobEndpoint_WinsOverTheProtocolAndSuffix() =>
+        Assert.Equal(
+            new Uri("http://127.0.0.1:1234/devstoreaccount1"),
+            StorageConnectionString.Parse("DefaultEndpointsProtocol=https;AccountName=devstoreaccount1;AccountKey=AAAA;BlobEndpoint=http://127.0.0.1:1234/devstoreaccount1/").BlobEndpoint);
+
+    [Theory]
+    [InlineData("AccountKey=AAAA", "AccountName")]
+    [InlineData("AccountName=a", "AccountKey")]
+    [InlineData("AccountName=a;AccountKey=not base64!", "base64")]
+    [InlineData("BlobEndpoint=https://a.blob.core.windows.net;SharedAccessSignature=sv=2021&sig=x", "SharedAccessSignature")]
+    [InlineData("AccountName=a;AccountKey=AAAA;DefaultEndpointsProtocol=ftp", "https or http")]
+    [InlineData("AccountName=a;AccountKey=AAAA;BlobEndpoint=not a uri", "endpoint")]
+    [InlineData("just text", "Name=value")]
+    public void ConnectionString_Invalid_SaysWhatIsWrong(string connectionString, string message) =>
+        Assert.Contains(message, Assert.Throws<FormatException>(() => StorageConnectionString.Parse(connectionString)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void TokenCredential_PlainHttpContainer_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => new BlobStateStore(new Uri("http://127.0.0.1:10000/devstoreaccount1/state"), new NoCredential()));
+
+    private sealed class NoCredential : TokenCredential
+    {
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new InvalidOperationException();
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new InvalidOperationException();
+    }
+}
