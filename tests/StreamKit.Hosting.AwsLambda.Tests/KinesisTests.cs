@@ -116,6 +116,21 @@ public class KinesisTests : IDisposable
         Assert.Equal("shardId-000000000000", letter.Partition);
     }
 
+    [Theory]
+    [InlineData("1480641523.477", 1480641523477)]
+    [InlineData("1.480641523477E9", 1480641523477)]
+    [InlineData("1480641523", 1480641523000)]
+    [InlineData("1480641523.4779", 1480641523477)]
+    public async Task ArrivalTimestamp_SecondsInAnyNumberForm_Milliseconds(string seconds, long expected)
+    {
+        var process = new FunctionHarness(LambdaEventSource.Kinesis, new InMemoryStateStore());
+        var json = Encoding.UTF8.GetString(TestEvents.Golden("kinesis-event.json")).Replace("1480641523.477", seconds, StringComparison.Ordinal);
+
+        await process.InvokeAsync(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(expected, process.Function.Batch[0].Timestamp);
+    }
+
     [Fact]
     public async Task EscapedStrings_Unescaped()
     {
