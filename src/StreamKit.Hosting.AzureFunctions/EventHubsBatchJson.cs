@@ -25,7 +25,7 @@ public static class EventHubsBatchJson
     public static string Read(ReadOnlySpan<byte> utf8Json, InvocationBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (utf8Json.StartsWith("\xEF\xBB\xBF"u8))
+        if (utf8Json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
             utf8Json = utf8Json[3..];
         }
