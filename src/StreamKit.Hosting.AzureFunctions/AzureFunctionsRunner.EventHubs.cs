@@ -16,13 +16,7 @@ public sealed partial class AzureFunctionsRunner<T>
     /// <exception cref="ArgumentException">The metadata arrays are not as long as <paramref name="bodies"/>.</exception>
     public ValueTask<FunctionBatchResult> RunEventHubsAsync(string partitionId, byte[][] bodies, long[] sequenceNumbers, DateTime[] enqueuedTimesUtc, bool finalAttempt = true, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(bodies);
-        var partition = BeginEventHubs(partitionId, bodies.Length, sequenceNumbers, enqueuedTimesUtc);
-        for (var i = 0; i < bodies.Length; i++)
-        {
-            _batch.Add(partition, sequenceNumbers[i], bodies[i], default, UnixMilliseconds(enqueuedTimesUtc[i]));
-        }
-
+        FillEventHubs(partitionId, bodies, sequenceNumbers, enqueuedTimesUtc);
         return RunAsync(_batch, finalAttempt, cancellationToken);
     }
 
@@ -30,19 +24,42 @@ public sealed partial class AzureFunctionsRunner<T>
     /// <inheritdoc cref="RunEventHubsAsync(string, byte[][], long[], DateTime[], bool, CancellationToken)"/>
     public ValueTask<FunctionBatchResult> RunEventHubsAsync(string partitionId, ReadOnlyMemory<byte>[] bodies, long[] sequenceNumbers, DateTime[] enqueuedTimesUtc, bool finalAttempt = true, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(bodies);
-        var partition = BeginEventHubs(partitionId, bodies.Length, sequenceNumbers, enqueuedTimesUtc);
-        for (var i = 0; i < bodies.Length; i++)
-        {
-            _batch.Add(partition, sequenceNumbers[i], bodies[i].Span, default, UnixMilliseconds(enqueuedTimesUtc[i]));
-        }
-
+        FillEventHubs(partitionId, bodies, sequenceNumbers, enqueuedTimesUtc);
         return RunAsync(_batch, finalAttempt, cancellationToken);
     }
 
     /// <summary>Runs an Event Hubs trigger batch bound as strings (<c>string[] events</c>); each body is encoded as UTF-8.</summary>
     /// <inheritdoc cref="RunEventHubsAsync(string, byte[][], long[], DateTime[], bool, CancellationToken)"/>
     public ValueTask<FunctionBatchResult> RunEventHubsAsync(string partitionId, string[] bodies, long[] sequenceNumbers, DateTime[] enqueuedTimesUtc, bool finalAttempt = true, CancellationToken cancellationToken = default)
+    {
+        FillEventHubs(partitionId, bodies, sequenceNumbers, enqueuedTimesUtc);
+        return RunAsync(_batch, finalAttempt, cancellationToken);
+    }
+
+    /// <summary>Fills the runner's batch; allocates nothing once the partition's name has been seen.</summary>
+    internal void FillEventHubs(string partitionId, byte[][] bodies, long[] sequenceNumbers, DateTime[] enqueuedTimesUtc)
+    {
+        ArgumentNullException.ThrowIfNull(bodies);
+        var partition = BeginEventHubs(partitionId, bodies.Length, sequenceNumbers, enqueuedTimesUtc);
+        for (var i = 0; i < bodies.Length; i++)
+        {
+            _batch.Add(partition, sequenceNumbers[i], bodies[i], default, UnixMilliseconds(enqueuedTimesUtc[i]));
+        }
+    }
+
+    /// <inheritdoc cref="FillEventHubs(string, byte[][], long[], DateTime[])"/>
+    internal void FillEventHubs(string partitionId, ReadOnlyMemory<byte>[] bodies, long[] sequenceNumbers, DateTime[] enqueuedTimesUtc)
+    {
+        ArgumentNullException.ThrowIfNull(bodies);
+        var partition = BeginEventHubs(partitionId, bodies.Length, sequenceNumbers, enqueuedTimesUtc);
+        for (var i = 0; i < bodies.Length; i++)
+        {
+            _batch.Add(partition, sequenceNumbers[i], bodies[i].Span, default, UnixMilliseconds(enqueuedTimesUtc[i]));
+        }
+    }
+
+    /// <inheritdoc cref="FillEventHubs(string, byte[][], long[], DateTime[])"/>
+    internal void FillEventHubs(string partitionId, string[] bodies, long[] sequenceNumbers, DateTime[] enqueuedTimesUtc)
     {
         ArgumentNullException.ThrowIfNull(bodies);
         var partition = BeginEventHubs(partitionId, bodies.Length, sequenceNumbers, enqueuedTimesUtc);
@@ -53,8 +70,6 @@ public sealed partial class AzureFunctionsRunner<T>
             var length = Encoding.UTF8.GetBytes(body, utf8);
             _batch.Add(partition, sequenceNumbers[i], utf8[..length], default, UnixMilliseconds(enqueuedTimesUtc[i]));
         }
-
-        return RunAsync(_batch, finalAttempt, cancellationToken);
     }
 
     /// <summary>Trigger bindings give <see cref="DateTimeKind.Utc"/> times; an unspecified kind is read as UTC too.</summary>

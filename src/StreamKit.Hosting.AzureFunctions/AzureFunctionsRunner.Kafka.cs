@@ -23,6 +23,13 @@ public sealed partial class AzureFunctionsRunner<T>
     /// <param name="cancellationToken">Cancels loading and the checkpoint.</param>
     public ValueTask<FunctionBatchResult> RunKafkaAsync(KafkaTriggerEvent[] events, bool finalAttempt = true, CancellationToken cancellationToken = default)
     {
+        FillKafka(events);
+        return RunAsync(_batch, finalAttempt, cancellationToken);
+    }
+
+    /// <summary>Fills the runner's batch; allocates nothing once each topic-partition's name has been seen.</summary>
+    internal void FillKafka(KafkaTriggerEvent[] events)
+    {
         ArgumentNullException.ThrowIfNull(events);
         _batch.Clear();
         Span<char> name = stackalloc char[256];
@@ -35,8 +42,6 @@ public sealed partial class AzureFunctionsRunner<T>
                 : _batch.Partition(e.Topic + "-" + e.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
             _batch.Add(partition, e.Offset, e.Value.Span, e.Key.Span, UnixMilliseconds(e.Timestamp));
         }
-
-        return RunAsync(_batch, finalAttempt, cancellationToken);
     }
 
     /// <summary>Runs a Kafka trigger batch bound as <c>string[]</c> by the isolated worker: one <c>KafkaEventData</c> JSON object per event.</summary>
@@ -57,7 +62,9 @@ public sealed partial class AzureFunctionsRunner<T>
         return result with { DeadLettered = result.DeadLettered + unreadable };
     }
 
-    private int FillKafka(string[] events)
+    /// <summary>Fills the runner's batch and dead-letters unreadable events; allocates nothing for readable ones once each topic-partition's name has been seen.</summary>
+    /// <returns>How many events were unreadable.</returns>
+    internal int FillKafka(string[] events)
     {
         _batch.Clear();
         var unreadable = 0;

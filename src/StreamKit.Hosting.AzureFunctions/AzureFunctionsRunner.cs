@@ -103,6 +103,9 @@ public sealed partial class AzureFunctionsRunner<T> : IDisposable
         return new FunctionBatchResult(result.Processed, result.Skipped, result.DeadLettered + pastDeadline, pastDeadline);
     }
 
+    /// <summary>The batch the trigger overloads fill, reused across invocations.</summary>
+    internal InvocationBatch Batch => _batch;
+
     /// <summary>Returns the pooled buffers of the batch this runner fills for the trigger overloads.</summary>
     public void Dispose()
     {

@@ -33,10 +33,9 @@ public static class EventHubsBatchJson
         batch.Clear();
         try
         {
-            var partitionId = ReadPartitionId(utf8Json);
-            var partition = batch.Partition(partitionId);
+            var partition = ReadPartition(utf8Json, batch);
             ReadEvents(utf8Json, batch, partition);
-            return partitionId;
+            return batch.PartitionNames[partition];
         }
         catch (JsonException e)
         {
@@ -48,7 +47,8 @@ public static class EventHubsBatchJson
         }
     }
 
-    private static string ReadPartitionId(ReadOnlySpan<byte> json)
+    /// <summary>The index of the batch's partition; a name seen before is found without allocating.</summary>
+    private static int ReadPartition(ReadOnlySpan<byte> json, InvocationBatch batch)
     {
         var reader = new Utf8JsonReader(json);
         ExpectStartObject(ref reader);
@@ -56,9 +56,19 @@ public static class EventHubsBatchJson
         {
             var isPartition = reader.ValueTextEquals("partitionId"u8);
             reader.Read();
-            if (isPartition && reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } id)
+            if (isPartition && reader.TokenType == JsonTokenType.String)
             {
-                return id;
+                if (reader.ValueIsEscaped || reader.HasValueSequence)
+                {
+                    return batch.Partition(reader.GetString()!);
+                }
+
+                if (reader.ValueSpan.IsEmpty)
+                {
+                    break;
+                }
+
+                return batch.Partition(reader.ValueSpan);
             }
 
             reader.Skip();
