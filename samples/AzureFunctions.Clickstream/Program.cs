@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using AzureFunctions.Clickstream;
+using StreamKit.Hosting.AzureFunctions;
+using StreamKit.Runtime;
+
+// The local invoker: runs ClickstreamFunction on one Event Hubs trigger batch, one invocation per process, as the
+// Functions host would (state survives in --state-dir, not in this process):
+//   dotnet run -c Release --project samples/AzureFunctions.Clickstream -- --invoke BATCH.json --query tumbling \
+//       --state-dir state --output out.jsonl [--flush] [--timeout SECONDS]
+// BATCH.json: {"partitionId":"0","events":[{"body":"<base64>","sequenceNumber":N,"offset":"N","enqueuedTimeUtc":"<ISO 8601>"},...]}
+// Prints one JSON line: {"partitionId","events","processed","skipped","deadLettered","pastDeadline","flushed"}.
+const string Usage = "usage: AzureFunctions.Clickstream --invoke BATCH.json --query filter|tumbling|hopping|sessions --state-dir DIR --output OUT.jsonl\n"
+    + "                                 [--flush] [--timeout SECONDS]\n"
+    + "  --flush: after the batch, close every open window of its partition; --timeout: the function timeout (default 300)";
+
+var arguments = ParseArguments(args);
+if (arguments is null
+    || !arguments.TryGetValue("invoke", out var batchPath)
+    || !arguments.TryGetValue("query", out var query)
+    || !arguments.TryGetValue("state-dir", out var stateDirectory)
+    || !arguments.TryGetValue("output", out var output))
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+if (query is not ("filter" or "tumbling" or "hopping" or "sessions"))
+{
+    Console.Error.WriteLine($"error: unknown query '{query}'");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+var timeout = TimeSpan.FromMinutes(5);
+if (arguments.TryGetValue("timeout", out var seconds))
+{
+    if (!double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= 0)
+    {
+        Console.Error.WriteLine($"error: --timeout '{seconds}' is not a positive number of seconds");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    timeout = TimeSpan.FromSeconds(value);
+}
+
+if (!File.Exists(batchPath))
+{
+    Console.Error.WriteLine($"error: batch '{batchPath}' not found");
+    return 1;
+}
+
+using var batch = new InvocationBatch();
+string partitionId;
+try
+{
+    partitionId = EventHubsBatchJson.Read(await File.ReadAllBytesAsync(batchPath), batch);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine($"error: {batchPath}: {e.Message}");
+    return 1;
+}
+
+await using var function = new ClickstreamFunction(query, output, stateDirectory, timeout);
+try
+{
+    var result = await function.RunAsync(batch);
+    var flush = arguments.ContainsKey("flush");
+    if (flush)
+    {
+        await function.CompleteAsync(partitionId);
+    }
+
+    using var stdout = Console.OpenStandardOutput();
+    using (var json = new Utf8JsonWriter(stdout))
+    {
+        json.WriteStartObject();
+        json.WriteString("partitionId"u8, partitionId);
+        json.WriteNumber("events"u8, batch.Count);
+        json.WriteNumber("processed"u8, result.Processed);
+        json.WriteNumber("skipped"u8, result.Skipped);
+        json.WriteNumber("deadLettered"u8, result.DeadLettered);
+        json.WriteNumber("pastDeadline"u8, result.PastDeadline);
+        json.WriteBoolean("flushed"u8, flush);
+        json.WriteEndObject();
+    }
+
+    stdout.Write("\n"u8);
+    return 0;
+}
+catch (Exception e) when (e is IOException or StreamKit.State.StateConflictException or InvalidDataException or AggregateException)
+{
+    Console.Error.WriteLine($"error: the invocation failed ({e.Message}); its records are in {ClickstreamFunction.UnprocessedPath(output)}");
+    return 1;
+}
+
+static Dictionary<string, string>? ParseArguments(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < args.Length; i++)
+    {
+        switch (args[i])
+        {
+            case "--flush":
+                result["flush"] = "";
+                break;
+            case "--invoke" or "--query" or "--state-dir" or "--output" or "--timeout" when i + 1 < args.Length:
+                result[args[i][2..]] = args[++i];
+                break;
+            default:
+                return null;
+        }
+    }
+
+    return result;
+}
