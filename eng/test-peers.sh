@@ -339,16 +339,21 @@ peer_kafka_run() {
 S3RVER_NPM=s3rver@3.7.1
 AZURITE_NPM=azurite@3.36.0   # 3.37.0 does not install (a dependency is missing from the registry)
 
-# npm_ensure <dir> <package@version>: install it into <dir> unless that exact version is there.
+# npm_ensure <dir> <package@version>: install it into <dir> unless that exact install finished before.
+# Two peers may share one install (azurite, azurite-oauth) and take different peer locks: the install takes its
+# own lock, and a marker written after npm succeeds tells a finished install from an interrupted one.
 npm_ensure() {
-    local dir=$1 spec=$2 name=${2%@*} version=${2##*@}
-    if [[ -s $dir/node_modules/$name/package.json ]] &&
-        grep -q -F "\"version\": \"$version\"" "$dir/node_modules/$name/package.json"; then
-        return 0
-    fi
-    command -v npm >/dev/null || apt_ensure nodejs npm ca-certificates
+    local dir=$1 spec=$2 marker=$1/.installed
     mkdir -p "$dir"
-    timed "npm install $spec" npm install --prefix "$dir" --no-audit --no-fund --silent "$spec" >/dev/null
+    (
+        exec 7>"$dir.lock"
+        flock 7
+        [[ -f $marker && $(<"$marker") == "$spec" ]] && exit 0
+        command -v npm >/dev/null || apt_ensure nodejs npm ca-certificates
+        rm -rf "$dir/node_modules" "$marker"
+        timed "npm install $spec" npm install --prefix "$dir" --no-audit --no-fund --silent "$spec" >/dev/null
+        echo "$spec" >"$marker"
+    )
 }
 
 free_port() {
