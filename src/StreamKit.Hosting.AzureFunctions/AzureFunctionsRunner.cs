@@ -23,10 +23,9 @@ public readonly record struct FunctionBatchResult(int Processed, int Skipped, in
 /// <list type="bullet">
 /// <item>records left when the deadline came near (reason <see cref="PastDeadlineReason"/>);</item>
 /// <item>when the run throws (a sink, the state store, a state conflict) on the final attempt, every record of the
-/// batch (reason starting with <see cref="FailedReasonPrefix"/>), and then the exception is rethrown. A partition's
-/// state is saved only when its checkpoint succeeds, so for a batch of one partition (an Event Hubs batch always is)
-/// none of these records is in the saved state unless the state already held it before this invocation (a delivery
-/// of records already counted, which the dead letter then duplicates). See docs/azure-functions.md for what to replay.</item>
+/// batch that the partition's saved state does not hold, read back from the store (reason starting with
+/// <see cref="FailedReasonPrefix"/>; every record when the store cannot be read, and the reason says so), and then the
+/// exception is rethrown. See docs/azure-functions.md for what to replay.</item>
 /// </list>
 /// <para>With a retry policy on the function (<c>[FixedDelayRetry]</c>, <c>[ExponentialBackoffRetry]</c>), the host runs
 /// the same batch again before it checkpoints. Pass <c>finalAttempt: false</c> on the attempts the host will retry: the
@@ -84,7 +83,7 @@ public sealed partial class AzureFunctionsRunner<T> : IDisposable
             var reason = FailedReasonPrefix + failure.GetType().Name + ": " + failure.Message;
             try
             {
-                await DeadLetterAsync(batch, 0, reason).ConfigureAwait(false);
+                await DeadLetterUnappliedAsync(batch, reason).ConfigureAwait(false);
             }
             catch (Exception deadLetterFailure)
             {
@@ -115,6 +114,21 @@ public sealed partial class AzureFunctionsRunner<T> : IDisposable
             ArrayPool<byte>.Shared.Return(_scratch);
             _scratch = [];
         }
+    }
+
+    /// <summary>After a failure: the records the stored state does not hold; all of them when the store cannot say (it may be what failed).</summary>
+    private async ValueTask DeadLetterUnappliedAsync(InvocationBatch batch, string reason)
+    {
+        try
+        {
+            await _runner.DeadLetterUnappliedAsync(batch, 0, reason, _deadLetters, _options.DeadLetterSource, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception storeFailure) when (storeFailure is not OutOfMemoryException)
+        {
+            WriteDeadLetters(batch, 0, reason + " (the state store could not tell which records were applied: " + storeFailure.Message + ")");
+        }
+
+        await _deadLetters.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private async ValueTask DeadLetterAsync(InvocationBatch batch, int from, string reason)

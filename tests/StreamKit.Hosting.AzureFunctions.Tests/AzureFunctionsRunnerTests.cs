@@ -142,7 +142,7 @@ public class AzureFunctionsRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task RunEventHubsAsync_StoreFailsOnFinalAttempt_EveryRecordDeadLetteredIncludingOnesAlreadyCountedWhichReplaySkips()
+    public async Task RunEventHubsAsync_StoreSaveFailsOnFinalAttempt_EveryRecordNotAlreadyCountedDeadLetteredAndItsReplayCompletesTheRun()
     {
         var lines = VisitData.Lines(1000, seed: 9);
         var store = new FailingStore(new FileStateStore(_dir.Path));
@@ -151,15 +151,35 @@ public class AzureFunctionsRunnerTests : IDisposable
         using var process = new FunctionProcess(store, sink, deadLetters);
         await RunBytesAsync(process, lines, 0, 500);
 
-        // A redelivery overlapping what is saved (0..499 applied), and the store fails.
+        // A redelivery overlapping what is saved (0..499 applied), and the store fails to save: 300..499 are in the saved
+        // state already, so only 500..999 are dead-lettered.
         store.Failing = true;
         await Assert.ThrowsAsync<IOException>(() => RunBytesAsync(process, lines, 300, 1000));
-        Assert.Equal(700, deadLetters.Flushed.Count);
+        Assert.Equal(500, deadLetters.Flushed.Count);
+        Assert.Equal(500, deadLetters.Flushed[0].Position);
 
         store.Failing = false;
+        sink.DropUnflushed();
         using var replayer = new FunctionProcess(store, sink, deadLetters);
         var replay = await replayer.Runner.RunEventHubsAsync(Partition, Bodies(deadLetters.Flushed), Positions(deadLetters.Flushed), Times(deadLetters.Flushed));
-        Assert.Equal(new FunctionBatchResult(500, 200, 0, 0), replay);
+        Assert.Equal(new FunctionBatchResult(500, 0, 0, 0), replay);
+    }
+
+    [Fact]
+    public async Task RunEventHubsAsync_StoreDownAltogetherOnFinalAttempt_EveryRecordDeadLetteredWithTheReason()
+    {
+        var lines = VisitData.Lines(600, seed: 8);
+        var store = new FailingStore(new FileStateStore(_dir.Path));
+        var deadLetters = new InMemoryDeadLetterSink();
+        using var process = new FunctionProcess(store, new CollectingSink<WindowResult<int, long>>(), deadLetters);
+        await RunBytesAsync(process, lines, 0, 200);
+
+        // Nothing can tell which of 100..599 the saved state holds: all 500 are kept, and say why.
+        store.Failing = true;
+        store.FailingLoads = true;
+        await Assert.ThrowsAsync<IOException>(() => RunBytesAsync(process, lines, 100, 600));
+        Assert.Equal(500, deadLetters.Flushed.Count);
+        Assert.All(deadLetters.Flushed, letter => Assert.Contains("could not tell which records were applied", letter.Reason, StringComparison.Ordinal));
     }
 
     [Fact]

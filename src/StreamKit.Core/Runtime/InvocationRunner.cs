@@ -79,6 +79,7 @@ public sealed class InvocationRunner<T>
     private readonly List<PartitionState> _touched = [];
     private readonly ArrayBufferWriter<byte> _snapshot = new();
     private PartitionState?[] _byBatchIndex = [];
+    private string? _keyPrefix;
     private readonly T[] _records = new T[ChunkSize];
     private readonly long[] _timestamps = new long[ChunkSize];
 
@@ -140,6 +141,64 @@ public sealed class InvocationRunner<T>
         }
     }
 
+    /// <summary>
+    /// Writes to <paramref name="deadLetters"/> every record of <paramref name="batch"/> from <paramref name="from"/> on that
+    /// the stored state does not hold, for platforms that move past a batch even when the function fails (Azure Functions).
+    /// </summary>
+    /// <remarks>
+    /// Reads each partition's last applied sequence number from the store (not the in-memory state, which a failed
+    /// invocation drops), so records an earlier invocation already counted are not dead-lettered again. Does not flush
+    /// <paramref name="deadLetters"/>. Throws what the store throws: a caller that must not lose records then writes them
+    /// all.
+    /// </remarks>
+    /// <param name="batch">The invocation's batch.</param>
+    /// <param name="from">The first record to consider: 0 after a failure, <see cref="InvocationResult.Taken"/> after a deadline.</param>
+    /// <param name="reason">The dead letters' reason.</param>
+    /// <param name="deadLetters">Where they go.</param>
+    /// <param name="source">The dead letters' source name.</param>
+    /// <param name="cancellationToken">Cancels the store reads.</param>
+    /// <returns>How many records were written.</returns>
+    public async ValueTask<int> DeadLetterUnappliedAsync(InvocationBatch batch, int from, string reason, IDeadLetterSink deadLetters, string source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        var names = batch.PartitionNames;
+        var applied = new byte[]?[names.Count];
+        for (var i = from; i < batch.Count; i++)
+        {
+            var partition = batch[i].Partition;
+            applied[partition] ??= await LoadAppliedAsync(names[partition], cancellationToken).ConfigureAwait(false);
+        }
+
+        var written = 0;
+        for (var i = from; i < batch.Count; i++)
+        {
+            var record = batch[i];
+            if (SequenceNumbers.Compare(record.Sequence, applied[record.Partition]) > 0)
+            {
+                WriteDeadLetter(deadLetters, source, names[record.Partition], record, reason);
+                written++;
+            }
+        }
+
+        return written;
+    }
+
+    private async ValueTask<byte[]> LoadAppliedAsync(string partition, CancellationToken cancellationToken)
+    {
+        _keyPrefix ??= _options.StateKeyPrefix ?? _create().Pipeline.Name + "/";
+        if (await _store.LoadAsync(_keyPrefix + partition, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return [];
+        }
+
+        var reader = new StateReader(stored.Data.Span);
+        reader.Expect(StateMagic, "invocation state marker");
+        return reader.ReadBytes().ToArray();
+    }
+
     private async ValueTask LoadAsync(InvocationBatch batch, CancellationToken cancellationToken)
     {
         var names = batch.PartitionNames;
@@ -176,7 +235,8 @@ public sealed class InvocationRunner<T>
             throw new InvalidOperationException("The pipeline has no event-time selector; set InvocationOptions.UseSourceTimestamps.");
         }
 
-        var state = new PartitionState(partition, (_options.StateKeyPrefix ?? pipeline.Name + "/") + partition, pipeline, decoder);
+        _keyPrefix ??= _options.StateKeyPrefix ?? pipeline.Name + "/";
+        var state = new PartitionState(partition, _keyPrefix + partition, pipeline, decoder);
         if (await _store.LoadAsync(state.Key, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             state.Version = stored.Version;
@@ -252,12 +312,18 @@ public sealed class InvocationRunner<T>
         return new InvocationResult(index, processed, skipped, deadLettered);
     }
 
+    private static void WriteDeadLetter(IDeadLetterSink sink, string source, string partition, InvocationRecord record, string reason)
+    {
+        var position = SequenceNumbers.ToPosition(record.Sequence);
+        sink.Write(new DeadLetter(source, partition, position, reason, record.Value, record.Key, record.Timestamp)
+        {
+            Sequence = position < 0 ? Encoding.ASCII.GetString(record.Sequence) : null,
+        });
+    }
+
     private void DeadLetter(PartitionState state, InvocationRecord record, string reason)
     {
-        _deadLetters.Write(new DeadLetter("invocation", state.Name, SequenceNumbers.ToPosition(record.Sequence), reason, record.Value, record.Key, record.Timestamp)
-        {
-            Sequence = Encoding.ASCII.GetString(record.Sequence),
-        });
+        WriteDeadLetter(_deadLetters, "invocation", state.Name, record, reason);
         StreamKitMetrics.DeadLetters.Add(1, state.Tags);
     }
 

@@ -254,6 +254,27 @@ public class InvocationRunnerTests : IDisposable
         Assert.Equal(Uninterrupted(lines), process.Canonical(sink.Inner.Flushed));
     }
 
+    [Fact]
+    public async Task DeadLetterUnapplied_AfterAFailedRedelivery_WritesOnlyRecordsTheStoredStateDoesNotHold()
+    {
+        var lines = VisitData.Lines(600, seed: 17);
+        var store = new FileStateStore(_dir.Path);
+        var sink = new FailingSink();
+        var process = NewProcess(store, sink);
+        await process.Runner.RunAsync(Batch(lines, 0, 250), s_noDeadline);
+
+        sink.FailNextFlush = true;
+        var redelivery = Batch(lines, 100, 600);
+        await Assert.ThrowsAsync<IOException>(() => process.Runner.RunAsync(redelivery, s_noDeadline).AsTask());
+        var letters = new InMemoryDeadLetterSink();
+        var written = await process.Runner.DeadLetterUnappliedAsync(redelivery, 0, "the invocation failed", letters, "clicks");
+
+        Assert.Equal(350, written);
+        Assert.Equal(Encoding.ASCII.GetString(Sequence(250)), letters.Letters[0].Sequence);
+        Assert.All(letters.Letters, letter => Assert.Equal("clicks", letter.Source));
+        Assert.Equal(100, await process.Runner.DeadLetterUnappliedAsync(redelivery, 400, "past the deadline", letters, "clicks"));
+    }
+
     private static List<PageCount> Uninterrupted(List<string> lines)
     {
         var reference = new VisitPipeline();

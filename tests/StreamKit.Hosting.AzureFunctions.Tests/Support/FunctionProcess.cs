@@ -62,7 +62,11 @@ internal sealed class FailingStore(IStateStore inner) : IStateStore
 {
     public bool Failing { get; set; }
 
-    public ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default) => inner.LoadAsync(key, cancellationToken);
+    /// <summary>Loads fail too (the service is down altogether), once the warm instance's version check has passed.</summary>
+    public bool FailingLoads { get; set; }
+
+    public ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default) =>
+        FailingLoads ? throw new IOException("the blob service answered 503") : inner.LoadAsync(key, cancellationToken);
 
     public ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default) => inner.GetVersionAsync(key, cancellationToken);
 
