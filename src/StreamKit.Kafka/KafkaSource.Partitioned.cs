@@ -84,7 +84,7 @@ public sealed partial class KafkaSource
 
                 if (buffer.Count > 0 || (buffer.Done && !buffer.Ended))
                 {
-                    MoveLocked(buffer, batch, int.MaxValue);
+                    MoveLocked(buffer, batch, int.MaxValue, contexts: null);
                     return true;
                 }
 

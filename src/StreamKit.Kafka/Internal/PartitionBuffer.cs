@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Confluent.Kafka;
+using StreamKit.Diagnostics;
 using StreamKit.Records;
 
 namespace StreamKit.Kafka.Internal;
@@ -11,6 +13,8 @@ namespace StreamKit.Kafka.Internal;
 internal sealed class PartitionBuffer(TopicPartition topicPartition)
 {
     private readonly Queue<Chunk> _chunks = new();
+    private readonly Queue<(long Offset, ActivityContext Context)> _traces = new();
+    private ActivityContext _lastTrace;
     private Chunk? _tail;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
@@ -60,6 +64,31 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
         Count++;
     }
 
+    /// <summary>Remembers a traced message's context; consecutive messages of one trace (one producer batch) keep one entry.</summary>
+    public void AddTraceContext(long offset, ActivityContext context)
+    {
+        if (context == _lastTrace)
+        {
+            return;
+        }
+
+        _lastTrace = context;
+        _traces.Enqueue((offset, context));
+    }
+
+    /// <summary>Hands the contexts of messages up to <paramref name="last"/> to <paramref name="contexts"/> (distinct, capped), or drops them when it is <see langword="null"/>.</summary>
+    public void TakeTraceContexts(long last, List<ActivityContext>? contexts)
+    {
+        while (_traces.TryPeek(out var head) && head.Offset <= last)
+        {
+            _traces.Dequeue();
+            if (contexts is not null && contexts.Count < StreamKitActivities.MaxLinksPerBatch && !contexts.Contains(head.Context))
+            {
+                contexts.Add(head.Context);
+            }
+        }
+    }
+
     /// <summary>Moves up to <paramref name="limit"/> messages into <paramref name="batch"/>, stopping when it is full; returns the last offset moved.</summary>
     public long MoveTo(RawRecordBatch batch, ChunkPool pool, int limit)
     {
@@ -92,6 +121,8 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
             pool.Return(chunk);
         }
 
+        _traces.Clear();
+        _lastTrace = default;
         _tail = null;
         Count = 0;
     }
