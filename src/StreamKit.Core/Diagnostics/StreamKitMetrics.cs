@@ -28,6 +28,13 @@ public static class StreamKitMetrics
     /// <summary>The tag naming a partition (a Kafka <c>topic-partition</c>, a Kinesis shard id) on consumer-lag measurements.</summary>
     public const string PartitionTag = "streamkit.partition";
 
+    // Exporters' default buckets (0, 5, 10, ... 10000) suit milliseconds; these durations are in seconds and a batch
+    // takes from about 100 µs to a few seconds.
+    private static readonly InstrumentAdvice<double> s_secondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    };
+
     private static readonly Meter s_meter = new(MeterName, typeof(StreamKitMetrics).Assembly.GetName().Version?.ToString());
 
     internal static readonly Counter<long> RecordsIn = s_meter.CreateCounter<long>("streamkit.records.in", "{record}", "Records that entered a pipeline (after decoding).");
@@ -35,8 +42,8 @@ public static class StreamKitMetrics
     internal static readonly Counter<long> DeadLetters = s_meter.CreateCounter<long>("streamkit.dead_letters", "{record}", "Records sent to the dead-letter sink.");
     internal static readonly Counter<long> LateEvents = s_meter.CreateCounter<long>("streamkit.late_events", "{record}", "Events that arrived after their windows had closed.");
     internal static readonly Gauge<double> WatermarkLag = s_meter.CreateGauge<double>("streamkit.watermark.lag", "s", "Wall-clock time minus the pipeline's event-time watermark.");
-    internal static readonly Histogram<double> BatchDuration = s_meter.CreateHistogram<double>("streamkit.batch.duration", "s", "Time to decode and process one batch.");
-    internal static readonly Histogram<double> CheckpointDuration = s_meter.CreateHistogram<double>("streamkit.checkpoint.duration", "s", "Time to flush sinks, save state and commit positions.");
+    internal static readonly Histogram<double> BatchDuration = s_meter.CreateHistogram("streamkit.batch.duration", "s", "Time to decode and process one batch.", tags: null, s_secondsBuckets);
+    internal static readonly Histogram<double> CheckpointDuration = s_meter.CreateHistogram("streamkit.checkpoint.duration", "s", "Time to flush sinks, save state and commit positions.", tags: null, s_secondsBuckets);
     private static readonly Gauge<long> s_consumerLag = s_meter.CreateGauge<long>("streamkit.consumer.lag", "{record}", "Records in a partition not yet read by this consumer (e.g. Kafka's high watermark minus the position).");
     private static readonly Gauge<double> s_consumerTimeLag = s_meter.CreateGauge<double>("streamkit.consumer.time_lag", "s", "How far behind the partition's newest record this consumer reads (e.g. Kinesis MillisBehindLatest).");
 
