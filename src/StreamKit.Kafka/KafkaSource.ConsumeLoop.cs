@@ -114,7 +114,8 @@ public sealed partial class KafkaSource
             error = "the message has no timestamp, and event time is the message timestamp";
         }
 
-        var traced = _options.ReadTraceContext && StreamKitActivities.Source.HasListeners() && TryReadTraceContext(message.Headers, out var context);
+        var context = default(ActivityContext);
+        var traced = _options.ReadTraceContext && StreamKitActivities.Source.HasListeners() && TryReadTraceContext(message.Headers, out context);
         PartitionBuffer? partition;
         lock (_gate)
         {
