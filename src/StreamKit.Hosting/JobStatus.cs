@@ -2,8 +2,8 @@ using StreamKit.Runtime;
 
 namespace StreamKit.Hosting;
 
-/// <summary>Where a hosted job is in its life.</summary>
-public enum JobState
+/// <summary>Where a hosted job is in its life; the health check's data gives it by name.</summary>
+internal enum JobState
 {
     /// <summary>Registered; the host has not started it yet.</summary>
     Starting,

@@ -38,6 +38,9 @@ internal sealed class PipelineJobService<T> : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Off the host's start-up path: building a job and restoring may block (a Kafka source fetches metadata
+        // synchronously), which would otherwise hold back the other hosted services.
+        await Task.Yield();
         var options = _status.Options;
         while (true)
         {

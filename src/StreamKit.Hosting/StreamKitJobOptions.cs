@@ -13,7 +13,7 @@ public enum JobFailureAction
 }
 
 /// <summary>Settings of one hosted pipeline job: polling and checkpointing, failure handling, and health. Named options: the name is the job's.</summary>
-/// <remarks>Validated when the host starts (<see cref="StreamKitJobOptionsValidator"/>); an invalid value fails start-up with a message naming the job and the setting.</remarks>
+/// <remarks>Validated when the host starts, without reflection; an invalid value fails start-up with an <c>OptionsValidationException</c> naming the job and every invalid setting.</remarks>
 public sealed class StreamKitJobOptions
 {
     /// <summary>Records per batch asked of the source.</summary>
@@ -61,9 +61,8 @@ public sealed class StreamKitJobOptions
 }
 
 /// <summary>Checks <see cref="StreamKitJobOptions"/> at start-up, without reflection (trimming- and AOT-safe), reporting every invalid setting at once.</summary>
-public sealed class StreamKitJobOptionsValidator : IValidateOptions<StreamKitJobOptions>
+internal sealed class StreamKitJobOptionsValidator : IValidateOptions<StreamKitJobOptions>
 {
-    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, StreamKitJobOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

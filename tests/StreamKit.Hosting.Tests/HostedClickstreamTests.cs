@@ -43,4 +43,35 @@ public sealed class HostedClickstreamTests : IDisposable
         Assert.NotEmpty(Directory.GetFiles(state));
         Assert.Equal(3, File.ReadAllLines(hosted + ".deadletters.jsonl").Length);
     }
+
+    [Fact]
+    public async Task Worker_QueryAndOutputFromEnvironmentVariables_OverrideAppSettings()
+    {
+        var input = Path.Combine(AppContext.BaseDirectory, "Data", "events.jsonl.gz");
+        var plain = Path.Combine(_dir, "plain.jsonl");
+        await Jobs.RunQueryAsync("hopping", input, plain, Path.Combine(_dir, "plain.deadletters.jsonl"));
+
+        // appsettings.json says tumbling into out/tumbling.jsonl; the environment (as a container sets it) wins.
+        var hosted = Path.Combine(_dir, "env.jsonl");
+        Environment.SetEnvironmentVariable("StreamKit__Query", "hopping");
+        Environment.SetEnvironmentVariable("StreamKit__Output", hosted);
+        try
+        {
+            using var host = ClickstreamWorker.CreateBuilder([], new Dictionary<string, string?>
+            {
+                ["Telemetry:ConsoleMetrics"] = "false",
+                ["Logging:LogLevel:Default"] = "Warning",
+            }).Build();
+            using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await host.StartAsync(bound.Token);
+            await host.WaitForShutdownAsync(bound.Token);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("StreamKit__Query", null);
+            Environment.SetEnvironmentVariable("StreamKit__Output", null);
+        }
+
+        Assert.Equal(await File.ReadAllBytesAsync(plain), await File.ReadAllBytesAsync(hosted));
+    }
 }
