@@ -95,7 +95,7 @@ public sealed class KafkaSourceOptions
     /// <remarks>
     /// Turning it on makes Confluent.Kafka marshal headers (an allocation per message). The headers are parsed only
     /// while a tracer listens to the <c>StreamKit</c> activity source; a batch links to at most
-    /// <c>StreamKitActivities.MaxLinksPerBatch</c> distinct contexts. Not carried by the per-partition readers of
+    /// <c>StreamKitActivities.MaxLinksPerBatch</c> distinct contexts. Also applies to the per-partition runners of
     /// <see cref="KafkaPartitionedRunner{T}"/>.
     /// </remarks>
     /// <value>Defaults to <see langword="false"/>.</value>

@@ -13,8 +13,7 @@ namespace StreamKit.Kafka.Internal;
 internal sealed class PartitionBuffer(TopicPartition topicPartition)
 {
     private readonly Queue<Chunk> _chunks = new();
-    private readonly Queue<(long Offset, ActivityContext Context)> _traces = new();
-    private ActivityContext _lastTrace;
+    private readonly List<TraceRun> _traces = [];
     private Chunk? _tail;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
@@ -64,29 +63,46 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
         Count++;
     }
 
-    /// <summary>Remembers a traced message's context; consecutive messages of one trace (one producer batch) keep one entry.</summary>
+    /// <summary>Remembers a traced message's context; consecutive messages of one trace (one producer batch) extend one run.</summary>
     public void AddTraceContext(long offset, ActivityContext context)
     {
-        if (context == _lastTrace)
+        if (_traces.Count > 0 && _traces[^1].Context == context)
         {
+            _traces[^1] = _traces[^1] with { Last = offset };
             return;
         }
 
-        _lastTrace = context;
-        _traces.Enqueue((offset, context));
+        _traces.Add(new TraceRun(offset, offset, context));
     }
 
-    /// <summary>Hands the contexts of messages up to <paramref name="last"/> to <paramref name="contexts"/> (distinct, capped), or drops them when it is <see langword="null"/>.</summary>
+    /// <summary>
+    /// Hands the contexts of messages up to <paramref name="last"/> to <paramref name="contexts"/> (distinct, capped);
+    /// a run that continues past <paramref name="last"/> stays for the next batch too.
+    /// </summary>
     public void TakeTraceContexts(long last, List<ActivityContext>? contexts)
     {
-        while (_traces.TryPeek(out var head) && head.Offset <= last)
+        var done = 0;
+        foreach (var run in _traces)
         {
-            _traces.Dequeue();
-            if (contexts is not null && contexts.Count < StreamKitActivities.MaxLinksPerBatch && !contexts.Contains(head.Context))
+            if (run.First > last)
             {
-                contexts.Add(head.Context);
+                break;
             }
+
+            if (contexts is not null && contexts.Count < StreamKitActivities.MaxLinksPerBatch && !contexts.Contains(run.Context))
+            {
+                contexts.Add(run.Context);
+            }
+
+            if (run.Last > last)
+            {
+                break;
+            }
+
+            done++;
         }
+
+        _traces.RemoveRange(0, done);
     }
 
     /// <summary>Moves up to <paramref name="limit"/> messages into <paramref name="batch"/>, stopping when it is full; returns the last offset moved.</summary>
@@ -122,7 +138,6 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
         }
 
         _traces.Clear();
-        _lastTrace = default;
         _tail = null;
         Count = 0;
     }
@@ -211,3 +226,6 @@ internal sealed class ChunkPool
         }
     }
 }
+
+/// <summary>Consecutive traced messages of a partition (offsets <see cref="First"/> to <see cref="Last"/>) that carried one trace context.</summary>
+internal readonly record struct TraceRun(long First, long Last, ActivityContext Context);
