@@ -34,7 +34,11 @@ public static class ClickstreamWorker
         }
 
         var section = builder.Configuration.GetSection("StreamKit");
-        builder.Services.AddOptions<ClickstreamSettings>().Bind(section);
+        builder.Services.AddOptions<ClickstreamSettings>()
+            .Bind(section)
+            .Validate(static s => !string.IsNullOrWhiteSpace(s.Input) && !string.IsNullOrWhiteSpace(s.Output), "Set StreamKit:Input and StreamKit:Output (appsettings.json, or StreamKit__Input / StreamKit__Output).")
+            .Validate(static s => s.Query is "filter" or "tumbling" or "hopping" or "sessions", "StreamKit:Query must be filter, tumbling, hopping or sessions.")
+            .ValidateOnStart();
         builder.Services.AddStreamKit()
             .AddJob<ClickEvent>(JobName, static (services, _) => CreateJob(services.GetRequiredService<IOptions<ClickstreamSettings>>().Value, services.GetRequiredService<IHostEnvironment>()))
             .Bind(section.GetSection("Job"));
@@ -63,11 +67,6 @@ public static class ClickstreamWorker
     /// <summary>One run of the job: the source and decoder for the input, the query's pipeline and sink, dead letters next to the output.</summary>
     private static StreamKitJob<ClickEvent> CreateJob(ClickstreamSettings settings, IHostEnvironment environment)
     {
-        if (string.IsNullOrWhiteSpace(settings.Input) || string.IsNullOrWhiteSpace(settings.Output))
-        {
-            throw new InvalidOperationException("Set StreamKit:Input and StreamKit:Output (appsettings.json, or StreamKit__Input / StreamKit__Output).");
-        }
-
         var input = Resolve(settings.Input, environment.ContentRootPath);
         if (!KafkaJobs.IsKafka(settings.Output) && Path.GetDirectoryName(Path.GetFullPath(settings.Output)) is { } folder)
         {
