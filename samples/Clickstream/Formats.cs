@@ -10,7 +10,7 @@ using StreamKit.Windows;
 namespace Clickstream;
 
 /// <summary>The sample's input and output formats: chosen by file extension, described once as record maps.</summary>
-internal static class Formats
+public static class Formats
 {
     /// <summary>Q1's single result: <c>{"count":N,"sumDurationMs":S}</c>.</summary>
     public static RecordMap<WindowResult<NoKey, (long Count, long SumDurationMs)>> Engagement { get; } = new RecordMap<WindowResult<NoKey, (long Count, long SumDurationMs)>>()
@@ -67,7 +67,7 @@ internal static class Formats
 }
 
 /// <summary>A sink writing every result into one file, flushed at each checkpoint and closed at the end.</summary>
-internal sealed class OutputFile<T> : IRecordSink<T>, IAsyncDisposable
+public sealed class OutputFile<T> : IRecordSink<T>, IAsyncDisposable
 {
     private readonly FileStream _file;
     private readonly IFileRecordWriter<T> _writer;

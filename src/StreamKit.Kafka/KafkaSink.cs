@@ -1,6 +1,9 @@
 using System.Buffers;
+using System.Diagnostics;
+using System.Text;
 using Confluent.Kafka;
 using StreamKit.Codecs;
+using StreamKit.Diagnostics;
 using StreamKit.Pipeline;
 
 namespace StreamKit.Kafka;
@@ -116,8 +119,14 @@ public sealed class KafkaSink<T> : IRecordSink<T>, IAsyncDisposable
     public long Count { get; private set; }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// While an activity is current (the runner's <c>streamkit.batch</c> activity when a tracer listens), every message
+    /// of the call carries its W3C <c>traceparent</c> (and <c>tracestate</c>) header; that costs one header list per
+    /// call, not per record, and nothing when no activity is current.
+    /// </remarks>
     public void Write(ReadOnlySpan<T> records)
     {
+        var headers = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? WithTraceContext(activity) : _headers;
         foreach (ref readonly var record in records)
         {
             _value.ResetWrittenCount();
@@ -131,7 +140,7 @@ public sealed class KafkaSink<T> : IRecordSink<T>, IAsyncDisposable
             _key.ResetWrittenCount();
             _keyWriter?.Invoke(record, _key);
             var timestamp = _timestamp?.Invoke(record) ?? 0;
-            _producer.Produce(_topic, Partition.Any, _key.WrittenSpan, _keyWriter is not null, value, _headers, timestamp);
+            _producer.Produce(_topic, Partition.Any, _key.WrittenSpan, _keyWriter is not null, value, headers, timestamp);
         }
 
         Count += records.Length;
@@ -150,6 +159,26 @@ public sealed class KafkaSink<T> : IRecordSink<T>, IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    private Headers WithTraceContext(Activity activity)
+    {
+        var headers = new Headers();
+        if (_headers is not null)
+        {
+            foreach (var header in _headers)
+            {
+                headers.Add(header.Key, header.GetValueBytes());
+            }
+        }
+
+        headers.Add(StreamKitActivities.TraceParentHeader, Encoding.ASCII.GetBytes(activity.Id!));
+        if (activity.TraceStateString is { Length: > 0 } state)
+        {
+            headers.Add(StreamKitActivities.TraceStateHeader, Encoding.ASCII.GetBytes(state));
+        }
+
+        return headers;
     }
 
     private static KafkaProducer CreateProducer(KafkaSinkOptions<T> options)

@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using System.Text;
 using Confluent.Kafka;
+using StreamKit.Diagnostics;
 using StreamKit.Kafka.Internal;
 
 namespace StreamKit.Kafka;
@@ -111,6 +114,8 @@ public sealed partial class KafkaSource
             error = "the message has no timestamp, and event time is the message timestamp";
         }
 
+        var context = default(ActivityContext);
+        var traced = _options.ReadTraceContext && StreamKitActivities.Source.HasListeners() && TryReadTraceContext(message.Headers, out context);
         PartitionBuffer? partition;
         lock (_gate)
         {
@@ -130,6 +135,10 @@ public sealed partial class KafkaSource
             }
 
             partition.Append(_pool, _staging.Get(message.Key), _staging.Get(message.Value), offset, timestamp, error);
+            if (traced)
+            {
+                partition.AddTraceContext(offset, context);
+            }
             if (partition.End >= 0 && offset >= partition.End - 1)
             {
                 partition.Done = true;
@@ -153,6 +162,19 @@ public sealed partial class KafkaSource
         {
             onHeaders(new KafkaHeadersContext(partition.Name, offset, headers));
         }
+    }
+
+    /// <summary>Parses W3C trace context from a message's headers (a string per header: only while a tracer listens).</summary>
+    private static bool TryReadTraceContext(Headers? headers, out ActivityContext context)
+    {
+        context = default;
+        if (headers is null || !headers.TryGetLastBytes(StreamKitActivities.TraceParentHeader, out var parent))
+        {
+            return false;
+        }
+
+        var state = headers.TryGetLastBytes(StreamKitActivities.TraceStateHeader, out var stateBytes) ? Encoding.ASCII.GetString(stateBytes) : null;
+        return ActivityContext.TryParse(Encoding.ASCII.GetString(parent), state, isRemote: true, out context);
     }
 
     private void OnEndOfPartition(ConsumeResult<Staged, Staged> result)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using StreamKit.Kafka.Internal;
 using StreamKit.Records;
@@ -65,7 +66,11 @@ public sealed partial class KafkaSource
 
     /// <summary>Like <see cref="ReadAsync"/>, for one partition's messages only.</summary>
     /// <returns><see langword="false"/> when bounded and the partition is read to its end; an empty batch after the poll interval, or once the partition is revoked.</returns>
-    internal async ValueTask<bool> ReadPartitionAsync(string partition, RawRecordBatch batch, CancellationToken cancellationToken)
+    /// <param name="partition">The partition's name.</param>
+    /// <param name="batch">Filled with the partition's messages.</param>
+    /// <param name="contexts">Receives the trace contexts of the messages handed on (see <see cref="KafkaSourceOptions.ReadTraceContext"/>).</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    internal async ValueTask<bool> ReadPartitionAsync(string partition, RawRecordBatch batch, List<ActivityContext> contexts, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         PartitionWaiter waiter;
@@ -84,7 +89,7 @@ public sealed partial class KafkaSource
 
                 if (buffer.Count > 0 || (buffer.Done && !buffer.Ended))
                 {
-                    MoveLocked(buffer, batch, int.MaxValue);
+                    MoveLocked(buffer, batch, int.MaxValue, contexts);
                     return true;
                 }
 

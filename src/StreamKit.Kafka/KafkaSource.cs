@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Confluent.Kafka;
+using StreamKit.Diagnostics;
 using StreamKit.Kafka.Internal;
 using StreamKit.Records;
 using StreamKit.Runtime;
@@ -36,7 +38,7 @@ namespace StreamKit.Kafka;
 /// time (the runner's). Steady-state reading allocates nothing in StreamKit; Confluent.Kafka allocates a small
 /// result object per message.</para>
 /// </remarks>
-public sealed partial class KafkaSource : IRecordSource
+public sealed partial class KafkaSource : IRecordSource, ITraceContextSource
 {
     private readonly KafkaSourceOptions _options;
     private readonly IConsumer<Staged, Staged> _consumer;
@@ -48,6 +50,7 @@ public sealed partial class KafkaSource : IRecordSource
     private readonly Dictionary<string, PartitionBuffer?[]> _byTopic = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PartitionBuffer> _byName = new(StringComparer.Ordinal);
     private readonly List<PartitionBuffer> _active = [];
+    private readonly List<ActivityContext> _batchContexts = [];
     private readonly Dictionary<string, long> _resume = new(StringComparer.Ordinal);
     private readonly string? _onlyTopic;
     private readonly int _resumeBelow;
@@ -85,7 +88,7 @@ public sealed partial class KafkaSource : IRecordSource
             fields += ",topic"; // with one topic the name is known: not marshalling it saves a string per message
         }
 
-        if (options.OnHeaders is not null)
+        if (options.OnHeaders is not null || options.ReadTraceContext)
         {
             fields += ",headers";
         }
@@ -243,6 +246,7 @@ public sealed partial class KafkaSource : IRecordSource
             lock (_gate)
             {
                 _failure?.Throw();
+                _batchContexts.Clear();
                 if (TryMoveLocked(batch))
                 {
                     return true;
@@ -270,6 +274,17 @@ public sealed partial class KafkaSource : IRecordSource
 
                 return true; // nothing within the poll interval: an empty batch lets the runner close windows of idle partitions
             }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Empty unless <see cref="KafkaSourceOptions.ReadTraceContext"/> is on and a tracer listens.</remarks>
+    public void CopyTraceContexts(List<ActivityContext> contexts)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        lock (_gate)
+        {
+            contexts.AddRange(_batchContexts);
         }
     }
 
@@ -368,7 +383,7 @@ public sealed partial class KafkaSource : IRecordSource
             {
                 if (!partition.Primed && partition.Count > 0)
                 {
-                    MoveLocked(partition, batch, limit: 1);
+                    MoveLocked(partition, batch, limit: 1, _batchContexts);
                     return true;
                 }
             }
@@ -384,7 +399,7 @@ public sealed partial class KafkaSource : IRecordSource
             if (partition.Count > 0 || (partition.Done && !partition.Ended))
             {
                 _cursor = index;
-                MoveLocked(partition, batch, int.MaxValue);
+                MoveLocked(partition, batch, int.MaxValue, _batchContexts);
                 return true;
             }
         }
@@ -392,13 +407,18 @@ public sealed partial class KafkaSource : IRecordSource
         return false;
     }
 
-    private void MoveLocked(PartitionBuffer partition, RawRecordBatch batch, int limit)
+    private void MoveLocked(PartitionBuffer partition, RawRecordBatch batch, int limit, List<ActivityContext>? contexts)
     {
         batch.Partition = partition.Name;
         var last = partition.MoveTo(batch, _pool, limit);
         if (last >= 0)
         {
             partition.LastDelivered = last;
+            partition.TakeTraceContexts(last, contexts);
+            if (StreamKitMetrics.IsConsumerLagEnabled)
+            {
+                ReportLag(partition, last);
+            }
         }
 
         partition.Primed = true;
@@ -415,6 +435,16 @@ public sealed partial class KafkaSource : IRecordSource
             // instead of after the consume thread's next poll timeout; librdkafka's pause/resume are thread-safe and
             // holding the lock keeps the Paused flag in step with librdkafka.
             SetPausedLocked(partition, false);
+        }
+    }
+
+    /// <summary>Consumer lag = the partition's high watermark (cached by librdkafka from fetch responses, no request) minus the next offset to hand on.</summary>
+    private void ReportLag(PartitionBuffer partition, long last)
+    {
+        var high = _consumer.GetWatermarkOffsets(partition.TopicPartition).High;
+        if (high != Offset.Unset)
+        {
+            StreamKitMetrics.RecordConsumerLag(Name, partition.Name, high.Value - (last + 1));
         }
     }
 

@@ -91,6 +91,16 @@ public sealed class KafkaSourceOptions
     /// </remarks>
     public Action<KafkaHeadersContext>? OnHeaders { get; set; }
 
+    /// <summary>Reads the W3C <c>traceparent</c>/<c>tracestate</c> headers so each batch's <c>streamkit.batch</c> activity links to the traces its messages came from.</summary>
+    /// <remarks>
+    /// Turning it on makes Confluent.Kafka marshal headers (an allocation per message). The headers are parsed only
+    /// while a tracer listens to the <c>StreamKit</c> activity source; a batch links to at most
+    /// <c>StreamKitActivities.MaxLinksPerBatch</c> distinct contexts. Also applies to the per-partition runners of
+    /// <see cref="KafkaPartitionedRunner{T}"/>.
+    /// </remarks>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool ReadTraceContext { get; set; }
+
     /// <summary>Called with errors that do not stop the source (a broker went away, a topic does not exist yet, a commit refused during a rebalance).</summary>
     /// <remarks>Mostly on the consume thread; commit and resume errors on the thread that reads. Must not throw.</remarks>
     public Action<Error>? OnError { get; set; }

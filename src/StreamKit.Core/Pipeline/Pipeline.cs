@@ -236,7 +236,7 @@ public sealed class Pipeline<T> : ICheckpointed
         var watermark = _watermarks.Watermark;
         if (watermark != long.MinValue && StreamKitMetrics.WatermarkLag.Enabled)
         {
-            StreamKitMetrics.WatermarkLag.Record(_clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark, _tags);
+            StreamKitMetrics.WatermarkLag.Record((_clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark) / 1000.0, _tags);
         }
     }
 

@@ -35,6 +35,10 @@ public sealed class RunnerOptions
 
     /// <summary>The wall clock for checkpoint intervals; replace it in tests.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Called on the runner's thread after each checkpoint completes, with how long it took (hosts log it and track health).</summary>
+    /// <remarks>Keep it short: the runner waits for it before polling again. An exception from it fails the run.</remarks>
+    public Action<TimeSpan>? OnCheckpoint { get; set; }
 }
 
 /// <summary>What a runner did: every record read is skipped (already applied), dead-lettered, or processed.</summary>
@@ -89,6 +93,7 @@ public sealed class PipelineRunner<T>
     private readonly List<string> _partitionNames = [];
     private readonly List<long> _applied = [];
     private readonly Dictionary<string, long> _positions = [];
+    private List<ActivityContext>? _traceContexts;
     private T[] _records;
     private long[] _timestamps;
     private string? _stateVersion;
@@ -210,6 +215,8 @@ public sealed class PipelineRunner<T>
     /// <summary>Flushes sinks and dead letters, saves state with positions, commits transactional sinks, and commits the source, in that order.</summary>
     public async ValueTask CheckpointAsync(CancellationToken cancellationToken = default)
     {
+        using var activity = StreamKitActivities.Source.StartActivity(StreamKitActivities.CheckpointActivityName);
+        activity?.SetTag(StreamKitMetrics.PipelineTag, _pipeline.Name);
         var started = Stopwatch.GetTimestamp();
         await _pipeline.FlushAsync(cancellationToken).ConfigureAwait(false);
         await _deadLetters.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -225,11 +232,15 @@ public sealed class PipelineRunner<T>
         _lastCheckpoint = _options.TimeProvider.GetTimestamp();
         _batchesSinceCheckpoint = 0;
         Counters.CheckpointCount++;
-        StreamKitMetrics.CheckpointDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _tags);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        StreamKitMetrics.CheckpointDuration.Record(elapsed.TotalSeconds, _tags);
+        _options.OnCheckpoint?.Invoke(elapsed);
     }
 
     private void ProcessBatch(RawRecordBatch batch)
     {
+        // Null unless a tracer listens; the current activity while the pipeline runs, so sinks can propagate it.
+        using var activity = StreamKitActivities.Source.HasListeners() ? StartBatchActivity(batch) : null;
         var started = Stopwatch.GetTimestamp();
         var partition = PartitionOf(batch.Partition);
         var applied = _applied[partition];
@@ -291,6 +302,31 @@ public sealed class PipelineRunner<T>
         }
 
         StreamKitMetrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _tags);
+    }
+
+    private Activity? StartBatchActivity(RawRecordBatch batch)
+    {
+        List<ActivityLink>? links = null;
+        if (_source is ITraceContextSource traced)
+        {
+            _traceContexts ??= [];
+            _traceContexts.Clear();
+            traced.CopyTraceContexts(_traceContexts);
+            if (_traceContexts.Count > 0)
+            {
+                links = new List<ActivityLink>(_traceContexts.Count);
+                foreach (var context in _traceContexts)
+                {
+                    links.Add(new ActivityLink(context));
+                }
+            }
+        }
+
+        var activity = StreamKitActivities.Source.StartActivity(StreamKitActivities.BatchActivityName, ActivityKind.Consumer, default(ActivityContext), links: links);
+        activity?.SetTag(StreamKitMetrics.PipelineTag, _pipeline.Name)
+            .SetTag(StreamKitActivities.PartitionTag, batch.Partition)
+            .SetTag(StreamKitActivities.RecordsTag, batch.Count);
+        return activity;
     }
 
     private void DeadLetter(string partition, RawRecord raw, string reason)

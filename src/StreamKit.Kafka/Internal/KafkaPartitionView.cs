@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using StreamKit.Diagnostics;
 using StreamKit.Records;
 using StreamKit.Runtime;
 
@@ -9,8 +11,9 @@ namespace StreamKit.Kafka.Internal;
 /// the next one (so the runner's processing and checkpoint happen inside the slot); <see cref="ReleaseSlot"/> gives it
 /// back when the runner ends. Called by the runner's thread only.
 /// </remarks>
-internal sealed class KafkaPartitionView(KafkaSource source, string partition, SemaphoreSlim slots) : IRecordSource
+internal sealed class KafkaPartitionView(KafkaSource source, string partition, SemaphoreSlim slots) : IRecordSource, ITraceContextSource
 {
+    private readonly List<ActivityContext> _contexts = [];
     private bool _holdingSlot;
 
     public string Name => source.Name;
@@ -27,7 +30,8 @@ internal sealed class KafkaPartitionView(KafkaSource source, string partition, S
     public async ValueTask<bool> ReadAsync(RawRecordBatch batch, CancellationToken cancellationToken = default)
     {
         ReleaseSlot();
-        var more = await source.ReadPartitionAsync(partition, batch, cancellationToken).ConfigureAwait(false);
+        _contexts.Clear();
+        var more = await source.ReadPartitionAsync(partition, batch, _contexts, cancellationToken).ConfigureAwait(false);
         if (batch.Count > 0)
         {
             // Cancelled here, the batch is not processed; the partition's next owner reads it again from the committed offset.
@@ -37,6 +41,8 @@ internal sealed class KafkaPartitionView(KafkaSource source, string partition, S
 
         return more;
     }
+
+    public void CopyTraceContexts(List<ActivityContext> contexts) => contexts.AddRange(_contexts);
 
     public ValueTask CommitAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) =>
         source.CommitAsync(positions, cancellationToken);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Confluent.Kafka;
+using StreamKit.Diagnostics;
 using StreamKit.Records;
 
 namespace StreamKit.Kafka.Internal;
@@ -11,6 +13,7 @@ namespace StreamKit.Kafka.Internal;
 internal sealed class PartitionBuffer(TopicPartition topicPartition)
 {
     private readonly Queue<Chunk> _chunks = new();
+    private readonly List<TraceRun> _traces = [];
     private Chunk? _tail;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
@@ -60,6 +63,48 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
         Count++;
     }
 
+    /// <summary>Remembers a traced message's context; consecutive messages of one trace (one producer batch) extend one run.</summary>
+    public void AddTraceContext(long offset, ActivityContext context)
+    {
+        if (_traces.Count > 0 && _traces[^1].Context == context)
+        {
+            _traces[^1] = _traces[^1] with { Last = offset };
+            return;
+        }
+
+        _traces.Add(new TraceRun(offset, offset, context));
+    }
+
+    /// <summary>
+    /// Hands the contexts of messages up to <paramref name="last"/> to <paramref name="contexts"/> (distinct, capped);
+    /// a run that continues past <paramref name="last"/> stays for the next batch too.
+    /// </summary>
+    public void TakeTraceContexts(long last, List<ActivityContext>? contexts)
+    {
+        var done = 0;
+        foreach (var run in _traces)
+        {
+            if (run.First > last)
+            {
+                break;
+            }
+
+            if (contexts is not null && contexts.Count < StreamKitActivities.MaxLinksPerBatch && !contexts.Contains(run.Context))
+            {
+                contexts.Add(run.Context);
+            }
+
+            if (run.Last > last)
+            {
+                break;
+            }
+
+            done++;
+        }
+
+        _traces.RemoveRange(0, done);
+    }
+
     /// <summary>Moves up to <paramref name="limit"/> messages into <paramref name="batch"/>, stopping when it is full; returns the last offset moved.</summary>
     public long MoveTo(RawRecordBatch batch, ChunkPool pool, int limit)
     {
@@ -92,6 +137,7 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
             pool.Return(chunk);
         }
 
+        _traces.Clear();
         _tail = null;
         Count = 0;
     }
@@ -180,3 +226,6 @@ internal sealed class ChunkPool
         }
     }
 }
+
+/// <summary>Consecutive traced messages of a partition (offsets <see cref="First"/> to <see cref="Last"/>) that carried one trace context.</summary>
+internal readonly record struct TraceRun(long First, long Last, ActivityContext Context);
