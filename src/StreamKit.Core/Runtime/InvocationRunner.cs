@@ -262,6 +262,8 @@ public sealed class InvocationRunner<T>
             // One chunk: consecutive records of one partition, decoded into the record buffer and processed together.
             var partitionIndex = batch[index].Partition;
             var state = _byBatchIndex[partitionIndex]!;
+            var started = Stopwatch.GetTimestamp();
+            using var activity = StreamKitActivities.Source.HasListeners() ? StartChunkActivity(state) : null;
             var count = 0;
             for (; index < batch.Count && count < ChunkSize; index++)
             {
@@ -307,6 +309,7 @@ public sealed class InvocationRunner<T>
             }
 
             processed += count;
+            StreamKitMetrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, state.Tags);
         }
 
         return new InvocationResult(index, processed, skipped, deadLettered);
@@ -327,8 +330,14 @@ public sealed class InvocationRunner<T>
         StreamKitMetrics.DeadLetters.Add(1, state.Tags);
     }
 
+    private static Activity? StartChunkActivity(PartitionState state) =>
+        StreamKitActivities.Source.StartActivity(StreamKitActivities.BatchActivityName, ActivityKind.Consumer)?
+            .SetTag(StreamKitMetrics.PipelineTag, state.Pipeline.Name)
+            .SetTag(StreamKitActivities.PartitionTag, state.Name);
+
     private async ValueTask CheckpointAsync(CancellationToken cancellationToken)
     {
+        using var activity = StreamKitActivities.Source.StartActivity(StreamKitActivities.CheckpointActivityName);
         var started = Stopwatch.GetTimestamp();
         foreach (var state in _touched)
         {
