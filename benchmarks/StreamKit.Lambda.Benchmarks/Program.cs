@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Globalization;
+using AwsLambda.Clickstream.Tests;
+using Clickstream;
+using StreamKit.Codecs;
+using StreamKit.Hosting.AwsLambda;
+using StreamKit.Hosting.AwsLambda.Tests.Runtime;
+using StreamKit.Pipeline;
+using StreamKit.Runtime;
+using StreamKit.State;
+using StreamKit.Windows;
+
+// Figures for docs/performance.md (eng/lambda-coldstart.sh runs both modes):
+//   coldstart LABEL EXECUTABLE [RUNS]  process start -> first response posted to a loopback Runtime API, median of RUNS
+//   invoke [RECORDS]                   per query, one RECORDS-record Kinesis batch: decode + process, state load + save, bytes stored
+const string Usage = "usage: StreamKit.Lambda.Benchmarks coldstart LABEL EXECUTABLE [RUNS] | invoke [RECORDS]";
+if (args is ["coldstart", var label, var executable, ..] && (args.Length == 3 || int.TryParse(args[3], CultureInfo.InvariantCulture, out _)))
+{
+    var runs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 15;
+    return await ColdStart.RunAsync(label, Path.GetFullPath(executable), runs);
+}
+
+if (args is ["invoke", ..] && (args.Length == 1 || int.TryParse(args[1], CultureInfo.InvariantCulture, out _)))
+{
+    return await Invocation.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
+}
+
+Console.Error.WriteLine(Usage);
+return 2;
+
+internal static class ColdStart
+{
+    public static async Task<int> RunAsync(string label, string executable, int runs)
+    {
+        // A small real batch (100 clickstream records), so the sample decodes, processes and saves state before answering.
+        var kinesisEvent = KinesisEvents.Create(KinesisEvents.ReadEvents(100), 0, 100);
+        var times = new List<double>();
+
+        // One run more than asked: the first warms the disk cache and is left out.
+        for (var run = 0; run <= runs; run++)
+        {
+            var state = Directory.CreateTempSubdirectory("lambda-coldstart-").FullName;
+            await using var server = new RuntimeApiServer();
+            server.Enqueue("cold-" + run.ToString(CultureInfo.InvariantCulture), kinesisEvent, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+            var start = executable.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [executable]) : new ProcessStartInfo(executable);
+            start.RedirectStandardOutput = true;
+            start.Environment["AWS_LAMBDA_RUNTIME_API"] = server.Address;
+            start.Environment["CLICKSTREAM_QUERY"] = "tumbling";
+            start.Environment["CLICKSTREAM_STATE_DIR"] = state;
+
+            var clock = Stopwatch.StartNew();
+            using var process = Process.Start(start)!;
+            var outcome = await server.NextOutcomeAsync(TimeSpan.FromSeconds(60));
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            process.Kill();
+            await process.WaitForExitAsync();
+            Directory.Delete(state, recursive: true);
+            if (outcome.Kind != OutcomeKind.Response)
+            {
+                Console.Error.WriteLine($"{label}: the function answered {outcome.Kind}: {outcome.Text}");
+                return 1;
+            }
+
+            if (run > 0)
+            {
+                times.Add(elapsed);
+            }
+        }
+
+        times.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label}: median {Median(times):F1} ms, min {times[0]:F1} ms, max {times[^1]:F1} ms over {times.Count} runs"));
+        return 0;
+    }
+
+    public static double Median(List<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+internal static class Invocation
+{
+    private const int Repeats = 15;
+
+    public static async Task<int> RunAsync(int records)
+    {
+        var lines = KinesisEvents.ReadEvents(records * 3);
+        byte[][] events = [KinesisEvents.Create(lines, 0, records), KinesisEvents.Create(lines, records, records * 2), KinesisEvents.Create(lines, records * 2, records * 3)];
+        Console.WriteLine($"{records:N0}-record Kinesis batch ({events[0].Length / 1024:N0} KiB event), median of {Repeats}; times in ms");
+        Console.WriteLine("| query | invocation | whole invocation | decode + process | state load | state save | bytes stored |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var query in (string[])["filter", "tumbling", "hopping", "sessions"])
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await MeasureAsync(query, events, records, warmUp: true);
+            }
+
+            var rounds = new List<Figures[]>();
+            for (var i = 0; i < Repeats; i++)
+            {
+                rounds.Add(await MeasureAsync(query, events, records, warmUp: false));
+            }
+
+            string[] names = ["first (empty state)", "warm instance", "new instance (state loaded)"];
+            for (var k = 0; k < names.Length; k++)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {query} | {names[k]} | {Median(rounds, k, f => f.Total):F2} | {Median(rounds, k, f => f.Total - f.Load - f.Save):F2} | {Median(rounds, k, f => f.Load):F2} | {Median(rounds, k, f => f.Save):F2} | {rounds[0][k].Bytes:N0} |"));
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Three invocations: a fresh instance on empty state, the same instance again (warm), a new instance that loads the saved state.</summary>
+    private static async Task<Figures[]> MeasureAsync(string query, byte[][] events, int records, bool warmUp)
+    {
+        var directory = Directory.CreateTempSubdirectory("lambda-invoke-").FullName;
+        try
+        {
+            var store = new TimingStore(new FileStateStore(directory));
+            var first = Create(query, store);
+            var figures = new Figures[3];
+            figures[0] = await InvokeAsync(first, events[0], records, store);
+            figures[1] = await InvokeAsync(first, events[1], records, store);
+            figures[2] = await InvokeAsync(Create(query, store), events[2], records, store);
+            return warmUp ? [] : figures;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static StreamKitFunction<ClickEvent> Create(string query, IStateStore store)
+    {
+        var options = new InvocationOptions { StateStore = store, StateKeyPrefix = query + "/" };
+        var runner = new InvocationRunner<ClickEvent>(() => new PipelineInstance<ClickEvent>(Build(query), new JsonLinesDecoder<ClickEvent>(ClickEvents.Map)), new DiscardDeadLetters(), options);
+        return new StreamKitFunction<ClickEvent>(LambdaEventSource.Kinesis, runner);
+    }
+
+    private static Pipeline<ClickEvent> Build(string query) => query switch
+    {
+        "filter" => Queries.Filter(new Discard<WindowResult<NoKey, (long Count, long SumDurationMs)>>()),
+        "tumbling" => Queries.Tumbling(new Discard<WindowResult<int, long>>()),
+        "hopping" => Queries.Hopping(new Discard<WindowResult<int, long>>()),
+        _ => Queries.Sessions(new Discard<WindowResult<int, long>>()),
+    };
+
+    private static async Task<Figures> InvokeAsync(StreamKitFunction<ClickEvent> function, byte[] kinesisEvent, int records, TimingStore store)
+    {
+        var response = new System.Buffers.ArrayBufferWriter<byte>();
+        store.Reset();
+        var clock = Stopwatch.StartNew();
+        await function.HandleAsync(new LambdaInvocation("measure", DateTimeOffset.UtcNow.AddMinutes(15), null, null, kinesisEvent), response);
+        var total = clock.Elapsed.TotalMilliseconds;
+        if (function.LastResult.Taken != records)
+        {
+            throw new InvalidOperationException("The invocation left records untaken.");
+        }
+
+        return new Figures(total, store.LoadMs, store.SaveMs, store.LastBytes);
+    }
+
+    private static double Median(List<Figures[]> rounds, int index, Func<Figures, double> value)
+    {
+        var values = new List<double>(rounds.Count);
+        foreach (var round in rounds)
+        {
+            values.Add(value(round[index]));
+        }
+
+        values.Sort();
+        return ColdStart.Median(values);
+    }
+
+    private readonly record struct Figures(double Total, double Load, double Save, long Bytes);
+}
+
+/// <summary>Times the store's calls: loads (and version checks) and saves.</summary>
+internal sealed class TimingStore(IStateStore inner) : IStateStore
+{
+    public double LoadMs { get; private set; }
+
+    public double SaveMs { get; private set; }
+
+    public long LastBytes { get; private set; }
+
+    public void Reset() => (LoadMs, SaveMs) = (0, 0);
+
+    public async ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var state = await inner.LoadAsync(key, cancellationToken);
+        LoadMs += Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return state;
+    }
+
+    public async ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var version = await inner.GetVersionAsync(key, cancellationToken);
+        LoadMs += Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return version;
+    }
+
+    public async ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var version = await inner.SaveAsync(key, data, expectedVersion, cancellationToken);
+        SaveMs += Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        LastBytes = data.Length;
+        return version;
+    }
+}
+
+internal sealed class Discard<T> : IRecordSink<T>
+{
+    public void Write(ReadOnlySpan<T> records)
+    {
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+}
+
+internal sealed class DiscardDeadLetters : IDeadLetterSink
+{
+    public void Write(in DeadLetter letter)
+    {
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+}
