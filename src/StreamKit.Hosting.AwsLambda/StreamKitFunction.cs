@@ -20,6 +20,10 @@ namespace StreamKit.Hosting.AwsLambda;
 /// identifier this package does not rely on, so when records were left untaken the invocation fails
 /// (<see cref="TimeoutException"/>) and the platform retries the whole batch; the records already applied are skipped on
 /// the retry by their offsets.</para>
+/// <para>Replays are recognised per partition by sequence number, which needs sequence numbers to increase within a
+/// partition in delivery order: keep a Kinesis mapping's <c>ParallelizationFactor</c> at 1. SQS standard queues have
+/// no sequence numbers: they are one partition per queue with numbers made up from the clock, at-least-once (see
+/// docs/aws-lambda.md).</para>
 /// <para>An exception from the runner (a sink, the state store, a <see cref="State.StateConflictException"/>) propagates:
 /// the runtime loop reports an invocation error and the platform retries the whole batch, which the per-partition
 /// sequence numbers make safe. Not thread-safe: Lambda gives an instance one invocation at a time.</para>
