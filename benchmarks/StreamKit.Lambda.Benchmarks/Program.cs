@@ -44,16 +44,26 @@ internal static class ColdStart
             server.Enqueue("cold-" + run.ToString(CultureInfo.InvariantCulture), kinesisEvent, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
             var start = executable.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [executable]) : new ProcessStartInfo(executable);
             start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
             start.Environment["AWS_LAMBDA_RUNTIME_API"] = server.Address;
             start.Environment["CLICKSTREAM_QUERY"] = "tumbling";
             start.Environment["CLICKSTREAM_STATE_DIR"] = state;
 
             var clock = Stopwatch.StartNew();
             using var process = Process.Start(start)!;
-            var outcome = await server.NextOutcomeAsync(TimeSpan.FromSeconds(60));
+            var error = process.StandardError.ReadToEndAsync();
+            var answered = server.NextOutcomeAsync(TimeSpan.FromSeconds(60));
+            var exited = process.WaitForExitAsync();
+            if (await Task.WhenAny(answered, exited) != answered)
+            {
+                Console.Error.WriteLine($"{label}: the function exited with {process.ExitCode} before answering: {await error}");
+                return 1;
+            }
+
+            var outcome = await answered;
             var elapsed = clock.Elapsed.TotalMilliseconds;
             process.Kill();
-            await process.WaitForExitAsync();
+            await exited;
             Directory.Delete(state, recursive: true);
             if (outcome.Kind != OutcomeKind.Response)
             {
