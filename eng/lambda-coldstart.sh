@@ -31,9 +31,12 @@ dotnet publish samples/AwsLambda.Clickstream -c Release -r linux-x64 -p:PublishR
   --self-contained false -o "$out/composite/AwsLambda.Clickstream"
 
 bench=(dotnet benchmarks/StreamKit.Lambda.Benchmarks/bin/Release/net10.0/StreamKit.Lambda.Benchmarks.dll)
-"${bench[@]}" coldstart "empty handler, JIT" benchmarks/StreamKit.Lambda.EmptyFunction/bin/Release/net10.0/StreamKit.Lambda.EmptyFunction "$runs"
-"${bench[@]}" coldstart "clickstream function, JIT" samples/AwsLambda.Clickstream/bin/Release/net10.0/AwsLambda.Clickstream "$runs"
-"${bench[@]}" coldstart "empty handler, ReadyToRun" "$out/r2r/StreamKit.Lambda.EmptyFunction/StreamKit.Lambda.EmptyFunction" "$runs"
-"${bench[@]}" coldstart "clickstream function, ReadyToRun" "$out/r2r/AwsLambda.Clickstream/AwsLambda.Clickstream" "$runs"
-"${bench[@]}" coldstart "clickstream function, ReadyToRun composite" "$out/composite/AwsLambda.Clickstream/AwsLambda.Clickstream" "$runs"
+echo "| variant | median (ms) | min (ms) | max (ms) |"
+echo "| --- | ---: | ---: | ---: |"
+"${bench[@]}" coldstart "$runs" \
+  "empty handler, JIT" benchmarks/StreamKit.Lambda.EmptyFunction/bin/Release/net10.0/StreamKit.Lambda.EmptyFunction \
+  "clickstream function, JIT" samples/AwsLambda.Clickstream/bin/Release/net10.0/AwsLambda.Clickstream \
+  "empty handler, ReadyToRun" "$out/r2r/StreamKit.Lambda.EmptyFunction/StreamKit.Lambda.EmptyFunction" \
+  "clickstream function, ReadyToRun" "$out/r2r/AwsLambda.Clickstream/AwsLambda.Clickstream" \
+  "clickstream function, ReadyToRun composite" "$out/composite/AwsLambda.Clickstream/AwsLambda.Clickstream"
 "${bench[@]}" invoke 10000

@@ -11,13 +11,20 @@ using StreamKit.State;
 using StreamKit.Windows;
 
 // Figures for docs/performance.md (eng/lambda-coldstart.sh runs both modes):
-//   coldstart LABEL EXECUTABLE [RUNS]  process start -> first response posted to a loopback Runtime API, median of RUNS
-//   invoke [RECORDS]                   per query, one RECORDS-record Kinesis batch: decode + process, state load + save, bytes stored
-const string Usage = "usage: StreamKit.Lambda.Benchmarks coldstart LABEL EXECUTABLE [RUNS] | invoke [RECORDS]";
-if (args is ["coldstart", var label, var executable, ..] && (args.Length == 3 || int.TryParse(args[3], CultureInfo.InvariantCulture, out _)))
+//   coldstart RUNS LABEL EXECUTABLE [LABEL EXECUTABLE]...  process start -> first response posted to a loopback
+//                                    Runtime API; the variants take turns, run by run, so load on a shared machine
+//                                    falls on all of them alike; median of RUNS each
+//   invoke [RECORDS]                 per query, one RECORDS-record Kinesis batch: decode + process, state load + save, bytes stored
+const string Usage = "usage: StreamKit.Lambda.Benchmarks coldstart RUNS LABEL EXECUTABLE [LABEL EXECUTABLE]... | invoke [RECORDS]";
+if (args is ["coldstart", var runText, ..] && args.Length >= 4 && args.Length % 2 == 0 && int.TryParse(runText, CultureInfo.InvariantCulture, out var runs) && runs > 0)
 {
-    var runs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 15;
-    return await ColdStart.RunAsync(label, Path.GetFullPath(executable), runs);
+    var variants = new List<(string Label, string Executable)>();
+    for (var i = 2; i < args.Length; i += 2)
+    {
+        variants.Add((args[i], Path.GetFullPath(args[i + 1])));
+    }
+
+    return await ColdStart.RunAsync(variants, runs);
 }
 
 if (args is ["invoke", ..] && (args.Length == 1 || int.TryParse(args[1], CultureInfo.InvariantCulture, out _)))
@@ -30,18 +37,54 @@ return 2;
 
 internal static class ColdStart
 {
-    public static async Task<int> RunAsync(string label, string executable, int runs)
+    public static async Task<int> RunAsync(List<(string Label, string Executable)> variants, int runs)
     {
         // A small real batch (100 clickstream records), so the sample decodes, processes and saves state before answering.
         var kinesisEvent = KinesisEvents.Create(KinesisEvents.ReadEvents(100), 0, 100);
-        var times = new List<double>();
+        var times = new List<double>[variants.Count];
+        for (var v = 0; v < variants.Count; v++)
+        {
+            times[v] = [];
+        }
 
-        // One run more than asked: the first warms the disk cache and is left out.
+        // One round more than asked: the first warms the disk cache and is left out.
         for (var run = 0; run <= runs; run++)
         {
-            var state = Directory.CreateTempSubdirectory("lambda-coldstart-").FullName;
+            for (var v = 0; v < variants.Count; v++)
+            {
+                var elapsed = await StartOnceAsync(variants[v].Executable, kinesisEvent);
+                if (elapsed is null)
+                {
+                    Console.Error.WriteLine($"{variants[v].Label}: no response");
+                    return 1;
+                }
+
+                if (run > 0)
+                {
+                    times[v].Add(elapsed.Value);
+                }
+            }
+        }
+
+        for (var v = 0; v < variants.Count; v++)
+        {
+            var sorted = times[v];
+            sorted.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {variants[v].Label} | {Median(sorted):F1} | {sorted[0]:F1} | {sorted[^1]:F1} |"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>Starts the function once; milliseconds from process start to its first response, or null when it failed.</summary>
+    private static async Task<double?> StartOnceAsync(string executable, byte[] kinesisEvent)
+    {
+        var state = Directory.CreateTempSubdirectory("lambda-coldstart-").FullName;
+        try
+        {
             await using var server = new RuntimeApiServer();
-            server.Enqueue("cold-" + run.ToString(CultureInfo.InvariantCulture), kinesisEvent, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+            server.Enqueue("cold", kinesisEvent, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
             var start = executable.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [executable]) : new ProcessStartInfo(executable);
             start.RedirectStandardOutput = true;
             start.RedirectStandardError = true;
@@ -56,31 +99,26 @@ internal static class ColdStart
             var exited = process.WaitForExitAsync();
             if (await Task.WhenAny(answered, exited) != answered)
             {
-                Console.Error.WriteLine($"{label}: the function exited with {process.ExitCode} before answering: {await error}");
-                return 1;
+                Console.Error.WriteLine($"{executable} exited with {process.ExitCode} before answering: {await error}");
+                return null;
             }
 
             var outcome = await answered;
             var elapsed = clock.Elapsed.TotalMilliseconds;
             process.Kill();
             await exited;
-            Directory.Delete(state, recursive: true);
             if (outcome.Kind != OutcomeKind.Response)
             {
-                Console.Error.WriteLine($"{label}: the function answered {outcome.Kind}: {outcome.Text}");
-                return 1;
+                Console.Error.WriteLine($"{executable} answered {outcome.Kind}: {outcome.Text}");
+                return null;
             }
 
-            if (run > 0)
-            {
-                times.Add(elapsed);
-            }
+            return elapsed;
         }
-
-        times.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label}: median {Median(times):F1} ms, min {times[0]:F1} ms, max {times[^1]:F1} ms over {times.Count} runs"));
-        return 0;
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
     }
 
     public static double Median(List<double> sorted) =>
@@ -98,13 +136,20 @@ internal static class Invocation
         Console.WriteLine($"{records:N0}-record Kinesis batch ({events[0].Length / 1024:N0} KiB event), median of {Repeats}; times in ms");
         Console.WriteLine("| query | invocation | whole invocation | decode + process | state load | state save | bytes stored |");
         Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var query in (string[])["filter", "tumbling", "hopping", "sessions"])
+        string[] queries = ["filter", "tumbling", "hopping", "sessions"];
+
+        // Warm every query up before measuring any, so the first one measured is not left with the JIT's first tiers
+        // (the measured figures are the warm process's; the cold start is measured separately).
+        for (var i = 0; i < 5; i++)
         {
-            for (var i = 0; i < 3; i++)
+            foreach (var query in queries)
             {
                 await MeasureAsync(query, events, records, warmUp: true);
             }
+        }
 
+        foreach (var query in queries)
+        {
             var rounds = new List<Figures[]>();
             for (var i = 0; i < Repeats; i++)
             {
