@@ -24,7 +24,7 @@ namespace StreamKit.Hosting.AwsLambda.Runtime;
 public static class LambdaRuntime
 {
     /// <summary>The error type reported for exceptions the handler does not handle, as in the Runtime API's examples.</summary>
-    internal const string UnhandledErrorType = "Unhandled";
+    private const string UnhandledErrorType = "Unhandled";
     private const string ApiVersion = "2018-06-01";
     private const string TraceIdVariable = "_X_AMZN_TRACE_ID";
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
@@ -229,7 +229,7 @@ public static class LambdaRuntime
     }
 
     /// <summary>The Runtime API's error document: <c>errorMessage</c>, <c>errorType</c> and <c>stackTrace</c> (one frame per entry).</summary>
-    internal static void WriteError(IBufferWriter<byte> output, Exception exception)
+    private static void WriteError(IBufferWriter<byte> output, Exception exception)
     {
         using var writer = new Utf8JsonWriter(output);
         writer.WriteStartObject();
