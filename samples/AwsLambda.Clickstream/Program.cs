@@ -1,0 +1,132 @@
+using System.Buffers;
+using Clickstream;
+using StreamKit.Hosting.AwsLambda;
+using StreamKit.Hosting.AwsLambda.Runtime;
+
+// The clickstream queries as an AWS Lambda function on a Kinesis trigger (custom runtime, provided.al2023).
+// With no arguments it is the function: the Runtime API loop, configured from environment variables.
+// With --invoke it handles one event file locally and exits (one invocation per process, as a cold instance would):
+//   dotnet run -c Release --project samples/AwsLambda.Clickstream -- --invoke event.json --query tumbling --state-dir state --output out.jsonl
+const string Usage = "usage: AwsLambda.Clickstream --invoke EVENT.json --query filter|tumbling|hopping|sessions --state-dir DIR --output OUT.jsonl [--flush]\n"
+    + "   or: AwsLambda.Clickstream   (inside Lambda: CLICKSTREAM_QUERY, CLICKSTREAM_STATE_DIR, optional CLICKSTREAM_OUTPUT; AWS_LAMBDA_RUNTIME_API is set by the platform)\n"
+    + "  --invoke: EVENT.json is a Kinesis event as Lambda sends it; the response goes to stdout, closed windows are appended to OUT.jsonl,\n"
+    + "  state lives in DIR per shard; --flush closes every open window of the event's shards afterwards (end of stream)";
+
+if (args.Length == 0)
+{
+    return await RunFunctionAsync();
+}
+
+var arguments = ParseArguments(args);
+if (arguments is null
+    || !arguments.TryGetValue("invoke", out var eventPath)
+    || !arguments.TryGetValue("query", out var query)
+    || !arguments.TryGetValue("state-dir", out var stateDirectory)
+    || !arguments.TryGetValue("output", out var output))
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+if (query is not ("filter" or "tumbling" or "hopping" or "sessions"))
+{
+    Console.Error.WriteLine($"error: unknown query '{query}'");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+if (!File.Exists(eventPath))
+{
+    Console.Error.WriteLine($"error: event '{eventPath}' not found");
+    return 1;
+}
+
+try
+{
+    await InvokeOnceAsync(await File.ReadAllBytesAsync(eventPath), query, stateDirectory, output, arguments.ContainsKey("flush"));
+    return 0;
+}
+catch (Exception e) when (e is FormatException or IOException or InvalidDataException or StreamKit.State.StateConflictException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+
+static async Task InvokeOnceAsync(byte[] kinesisEvent, string query, string stateDirectory, string output, bool flush)
+{
+    await using var job = FunctionJob.Create(query, output, stateDirectory, DeadLetterPath(output));
+    var function = new StreamKitFunction<ClickEvent>(LambdaEventSource.Kinesis, job.Runner);
+    var response = new ArrayBufferWriter<byte>();
+
+    // A local invocation has no platform timeout: a deadline a day away lets the runner take every record.
+    var invocation = new LambdaInvocation("local-invoke", DateTimeOffset.UtcNow.AddDays(1), FunctionArn: null, TraceId: null, kinesisEvent);
+    await function.HandleAsync(invocation, response);
+    using (var stdout = Console.OpenStandardOutput())
+    {
+        stdout.Write(response.WrittenSpan);
+        stdout.Write("\n"u8);
+    }
+
+    if (flush)
+    {
+        foreach (var shard in function.LastPartitions)
+        {
+            await job.CompleteAsync(shard);
+        }
+    }
+}
+
+static async Task<int> RunFunctionAsync()
+{
+    if (Environment.GetEnvironmentVariable("AWS_LAMBDA_RUNTIME_API") is null)
+    {
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    // Built once per instance inside the loop's factory, so a configuration error reaches the platform as an init
+    // error; the job (and its warm per-shard state) lives as long as the instance.
+    FunctionJob? job = null;
+    try
+    {
+        await LambdaRuntime.RunAsync(() =>
+        {
+            var query = Environment.GetEnvironmentVariable("CLICKSTREAM_QUERY") ?? throw new InvalidOperationException("CLICKSTREAM_QUERY is not set (filter, tumbling, hopping or sessions).");
+            var stateDirectory = Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_DIR") ?? throw new InvalidOperationException("CLICKSTREAM_STATE_DIR is not set (a mounted EFS directory: /tmp does not outlive the instance).");
+            var output = Environment.GetEnvironmentVariable("CLICKSTREAM_OUTPUT") ?? Path.Combine(stateDirectory, query + ".windows.jsonl");
+            job = FunctionJob.Create(query, output, stateDirectory, DeadLetterPath(output));
+            return new StreamKitFunction<ClickEvent>(LambdaEventSource.Kinesis, job.Runner);
+        });
+        return 0;
+    }
+    finally
+    {
+        if (job is not null)
+        {
+            await job.DisposeAsync();
+        }
+    }
+}
+
+static string DeadLetterPath(string output) => output + ".deadletters.jsonl";
+
+static Dictionary<string, string>? ParseArguments(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < args.Length; i++)
+    {
+        switch (args[i])
+        {
+            case "--flush":
+                result["flush"] = "";
+                break;
+            case "--invoke" or "--query" or "--state-dir" or "--output" when i + 1 < args.Length:
+                result[args[i][2..]] = args[++i];
+                break;
+            default:
+                return null;
+        }
+    }
+
+    return result;
+}
