@@ -8,13 +8,14 @@
 #   eng/test-peers.sh stop    <peer>          stop it (no-op when not running)
 #   eng/test-peers.sh status  <peer>          print the address if running, else exit 1
 #
-# Peers: kafka (librdkafka's mock cluster; args = topics to pre-create, topic[:partitions[:rf]]).
+# Peers: kafka (librdkafka's mock cluster; args = topics to pre-create, topic[:partitions[:rf]]),
+#        kinesis (kinesalite from npm; in memory, plain HTTP; address http://127.0.0.1:PORT).
 # Adding a peer = defining peer_<name>_prepare and peer_<name>_run (see the kafka ones) and
 # listing it in PEERS.
 set -euo pipefail
 shopt -s inherit_errexit
 
-PEERS=(kafka)
+PEERS=(kafka kinesis)
 
 ENG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$ENG_DIR")
@@ -328,6 +329,32 @@ peer_kafka_run() {
     rm -f "$RUN_DIR/kafka.address"
     daemon_start kafka "$MOCK_BIN" -b 3 -f "$RUN_DIR/kafka.address" "$@"
     wait_for_file "$RUN_DIR/kafka.address" 10 kafka
+}
+
+# ---------------------------------------------------------------------------------------------
+# kinesis: kinesalite (npm), an in-memory Kinesis Data Streams emulator speaking the JSON protocol
+
+KINESALITE_VERSION=3.3.3
+KINESALITE_DIR=$CACHE_DIR/kinesalite
+
+peer_kinesis_prepare() {
+    local stamp=$KINESALITE_DIR/.version
+    if [[ -f $stamp && "$(<"$stamp")" == "$KINESALITE_VERSION" && -x $KINESALITE_DIR/node_modules/.bin/kinesalite ]]; then
+        return 0
+    fi
+    command -v npm >/dev/null || apt_ensure nodejs npm ca-certificates
+    rm -rf "$KINESALITE_DIR" && mkdir -p "$KINESALITE_DIR"
+    timed "npm install kinesalite@$KINESALITE_VERSION" \
+        npm install --prefix "$KINESALITE_DIR" --no-audit --no-fund --silent "kinesalite@$KINESALITE_VERSION"
+    echo "$KINESALITE_VERSION" >"$stamp"
+}
+
+peer_kinesis_run() {
+    rm -f "$RUN_DIR/kinesis.address"
+    # A small launcher (kinesalite's CLI cannot bind to loopback only): port 0, address file once listening.
+    daemon_start kinesis node "$ENG_DIR/kinesis/kinesalite-server.js" \
+        "$KINESALITE_DIR/node_modules/kinesalite" "$RUN_DIR/kinesis.address"
+    wait_for_file "$RUN_DIR/kinesis.address" 15 kinesis
 }
 
 # ---------------------------------------------------------------------------------------------
