@@ -49,6 +49,7 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
     private Entry[] _entries = ArrayPool<Entry>.Shared.Rent(1024);
     private int _entryCount;
     private int[] _pending = ArrayPool<int>.Shared.Rent(1024);
+    private bool _deadLettersToFlush;
 
     /// <summary>Creates a sink; nothing is sent until the first flush.</summary>
     public KinesisSink(KinesisSinkOptions<T> options)
@@ -118,8 +119,7 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
             _pending[i] = i;
         }
 
-        var deadBefore = DeadLettered;
-        var round = 0;
+        var failingRounds = 0;
         while (pendingCount > 0)
         {
             var sent = BuildRequest(pendingCount);
@@ -130,17 +130,21 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
 
             var failed = Settle(sent);
             pendingCount = Compact(pendingCount);
+
+            // Back off only while requests keep having failures (a throttled shard); a clean request resets the delay.
+            failingRounds = failed > 0 ? failingRounds + 1 : 0;
             if (failed > 0 && pendingCount > 0)
             {
-                await Task.Delay(_client.Backoff(round++), _client.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_client.Backoff(failingRounds - 1), _client.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
         }
 
         _entryCount = 0;
         _dataLength = 0;
-        if (DeadLettered > deadBefore)
+        if (_deadLettersToFlush)
         {
             await _deadLetters.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _deadLettersToFlush = false;
         }
     }
 
@@ -298,6 +302,7 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
     {
         _deadLetters.Write(new DeadLetter(Name, _stream, Count + DeadLettered, reason, value, key, 0));
         DeadLettered++;
+        _deadLettersToFlush = true;
     }
 
     private static ulong Hash(ReadOnlySpan<byte> key)
