@@ -6,7 +6,7 @@ using StreamKit.Records;
 namespace StreamKit.Kinesis.Internal;
 
 /// <summary>A shard as ListShards describes it.</summary>
-internal sealed record ShardInfo(string ShardId, string? ParentShardId, string? AdjacentParentShardId, string StartingHashKey, string EndingHashKey, string? EndingSequenceNumber);
+internal sealed record ShardInfo(string ShardId, string? ParentShardId, string? AdjacentParentShardId, string StartingHashKey, string EndingHashKey);
 
 /// <summary>Where a shard iterator starts.</summary>
 internal enum IteratorKind : byte
@@ -14,7 +14,6 @@ internal enum IteratorKind : byte
     TrimHorizon,
     AtTimestamp,
     AfterSequenceNumber,
-    Latest,
 }
 
 /// <summary>What one GetRecords call returned besides the records it added.</summary>
@@ -65,8 +64,7 @@ internal sealed partial class KinesisClient
                     OptionalString(shard, "ParentShardId"),
                     OptionalString(shard, "AdjacentParentShardId"),
                     shard.GetProperty("HashKeyRange").GetProperty("StartingHashKey").GetString()!,
-                    shard.GetProperty("HashKeyRange").GetProperty("EndingHashKey").GetString()!,
-                    OptionalString(shard.GetProperty("SequenceNumberRange"), "EndingSequenceNumber")));
+                    shard.GetProperty("HashKeyRange").GetProperty("EndingHashKey").GetString()!));
             }
 
             next = OptionalString(document.RootElement, "NextToken");
@@ -86,7 +84,7 @@ internal sealed partial class KinesisClient
                 IteratorKind.TrimHorizon => "TRIM_HORIZON",
                 IteratorKind.AtTimestamp => "AT_TIMESTAMP",
                 IteratorKind.AfterSequenceNumber => "AFTER_SEQUENCE_NUMBER",
-                _ => "LATEST",
+                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             });
             if (kind == IteratorKind.AfterSequenceNumber)
             {
