@@ -83,6 +83,27 @@ public sealed class KinesisSinkTests(KinesisEmulator emulator)
     }
 
     [Fact]
+    public async Task Write_SteadyState_AllocatesNothingPerRecord()
+    {
+        var stream = await emulator.CreateStreamAsync(1);
+        await using var sink = new KinesisSink<Click>(SinkOptions(stream, new InMemoryDeadLetterSink()));
+        var clicks = Clicks(1_000, users: 1_000);
+        for (var round = 0; round < 3; round++)
+        {
+            sink.Write(clicks);
+            await sink.FlushAsync();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        sink.Write(clicks);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        await sink.FlushAsync();
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(4_000, sink.Count);
+    }
+
+    [Fact]
     public async Task Write_OversizedRecordOrEmptyKey_DeadLetteredAtOnce()
     {
         var stream = await emulator.CreateStreamAsync(1);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Pipeline;
 using StreamKit.Records;
@@ -26,10 +25,13 @@ public struct Click
 
     public static string Json(long ts, int user, long seq) => $"{{\"ts\":{ts},\"user\":{user},\"seq\":{seq}}}";
 
+    /// <summary>Writes <c>user-{User}</c> without allocating.</summary>
     public static void WriteKey(in Click c, IBufferWriter<byte> key)
     {
-        var written = Encoding.UTF8.GetBytes(Key(c.User), key.GetSpan(32));
-        key.Advance(written);
+        var span = key.GetSpan(16);
+        "user-"u8.CopyTo(span);
+        System.Buffers.Text.Utf8Formatter.TryFormat(c.User, span[5..], out var written);
+        key.Advance(5 + written);
     }
 
     /// <summary><paramref name="count"/> clicks of <paramref name="users"/> users, round-robin, each user's seq counting up from <paramref name="firstSeq"/>.</summary>
