@@ -159,6 +159,43 @@ public sealed class KinesisSourceTests(KinesisEmulator emulator)
     }
 
     [Fact]
+    public async Task Runner_ShardMerge_ReadsBothParentsToTheirEndBeforeTheChild()
+    {
+        var stream = await emulator.CreateStreamAsync(2);
+        await emulator.PutAsync(stream, Click.Records(400, users: 20));
+        using (var client = emulator.Client())
+        {
+            var shards = await client.ListShardsAsync(stream, CancellationToken.None);
+            await client.MergeShardsAsync(stream, shards[0].ShardId, shards[1].ShardId, CancellationToken.None);
+            for (var i = 0; await client.DescribeStreamStatusAsync(stream, CancellationToken.None) != "ACTIVE"; i++)
+            {
+                Assert.True(i < 200, "merge did not finish");
+                await Task.Delay(20);
+            }
+
+            var child = Assert.Single(await client.ListShardsAsync(stream, CancellationToken.None), s => s.ParentShardId is not null);
+            Assert.NotNull(child.AdjacentParentShardId);
+        }
+
+        await emulator.PutAsync(stream, Click.Records(400, users: 20, firstSeq: 20));
+        var sink = new ClickSink();
+        await using var source = new WrappedSource(new KinesisSource(SourceOptions(stream, new InMemoryStateStore(), maxRecordsPerCall: 50)));
+
+        await RunUntilAsync(source, sink, null, () => sink.Count >= 800);
+
+        AssertExactlyOnceInKeyOrder(sink.Flushed, 800, users: 20);
+        var partitions = source.Batches.Select(b => b.Partition).Distinct().ToList();
+        Assert.Equal(3, partitions.Count);
+        var childId = partitions[2];
+        var firstChild = source.Batches.FindIndex(b => b.Partition == childId);
+        foreach (var parentId in partitions.Take(2))
+        {
+            var end = source.Batches.FindIndex(b => b.Partition == parentId && b.End);
+            Assert.InRange(end, 0, firstChild - 1);
+        }
+    }
+
+    [Fact]
     public async Task Source_ThrottledAndFailingCalls_RetriesWithBackoffAndLosesNothing()
     {
         var stream = await emulator.CreateStreamAsync(1);

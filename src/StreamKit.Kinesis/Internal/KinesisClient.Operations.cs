@@ -111,6 +111,10 @@ internal sealed partial class KinesisClient
         (await SendAsync("CreateStream", body, cancellationToken).ConfigureAwait(false)).Dispose();
     }
 
+    /// <summary>For tests: deletes a stream.</summary>
+    public async ValueTask DeleteStreamAsync(string stream, CancellationToken cancellationToken) =>
+        (await SendAsync("DeleteStream", Json(w => w.WriteString("StreamName", stream)), cancellationToken).ConfigureAwait(false)).Dispose();
+
     /// <summary>For tests: splits a shard at a hash key.</summary>
     public async ValueTask SplitShardAsync(string stream, string shardId, string newStartingHashKey, CancellationToken cancellationToken)
     {
@@ -121,6 +125,18 @@ internal sealed partial class KinesisClient
             w.WriteString("NewStartingHashKey", newStartingHashKey);
         });
         (await SendAsync("SplitShard", body, cancellationToken).ConfigureAwait(false)).Dispose();
+    }
+
+    /// <summary>For tests: merges two adjacent shards.</summary>
+    public async ValueTask MergeShardsAsync(string stream, string shardId, string adjacentShardId, CancellationToken cancellationToken)
+    {
+        var body = Json(w =>
+        {
+            w.WriteString("StreamName", stream);
+            w.WriteString("ShardToMerge", shardId);
+            w.WriteString("AdjacentShardToMerge", adjacentShardId);
+        });
+        (await SendAsync("MergeShards", body, cancellationToken).ConfigureAwait(false)).Dispose();
     }
 
     /// <summary>Writes a GetRecords request body with <paramref name="writer"/>.</summary>

@@ -15,10 +15,23 @@ public sealed class KinesisEmulator : IDisposable
 {
     public const string Collection = "kinesis";
     private readonly TestPeer _peer = new("kinesis", "STREAMKIT_KINESIS_ENDPOINT");
+    private readonly List<string> _streams = [];
 
     public Uri Endpoint => new(_peer.Address);
 
-    public void Dispose() => _peer.Dispose();
+    /// <summary>Deletes the streams the tests created (the peer may outlive this run), then stops the peer if this run started it.</summary>
+    public void Dispose()
+    {
+        using (var client = Client())
+        {
+            foreach (var stream in _streams)
+            {
+                client.DeleteStreamAsync(stream, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        _peer.Dispose();
+    }
 
     /// <summary>Points options at the emulator (or <paramref name="endpoint"/>, e.g. a fault proxy) with dummy credentials: kinesalite checks no signature.</summary>
     public TOptions Configure<TOptions>(TOptions options, Uri? endpoint = null)
@@ -40,6 +53,11 @@ public sealed class KinesisEmulator : IDisposable
         var name = "streamkit-" + Guid.NewGuid().ToString("N");
         using var client = Client();
         await client.CreateStreamAsync(name, shards, CancellationToken.None);
+        lock (_streams)
+        {
+            _streams.Add(name);
+        }
+
         for (var i = 0; await client.DescribeStreamStatusAsync(name, CancellationToken.None) != "ACTIVE"; i++)
         {
             Assert.True(i < 200, $"stream {name} did not become ACTIVE");
