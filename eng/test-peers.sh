@@ -12,12 +12,13 @@
 #        s3 (s3rver from npm; prints http://127.0.0.1:PORT), azurite (Azurite's blob service from npm;
 #        prints http://127.0.0.1:PORT/devstoreaccount1), azurite-oauth (the same over https with a
 #        self-signed certificate and Azurite's basic OAuth checks; prints https://127.0.0.1:PORT/devstoreaccount1).
+#        kinesis (kinesalite from npm; in memory, plain HTTP; address http://127.0.0.1:PORT).
 # Adding a peer = defining peer_<name>_prepare and peer_<name>_run (see the kafka ones) and
 # listing it in PEERS.
 set -euo pipefail
 shopt -s inherit_errexit
 
-PEERS=(kafka s3 azurite azurite-oauth)
+PEERS=(kafka kinesis s3 azurite azurite-oauth)
 
 ENG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$ENG_DIR")
@@ -425,6 +426,21 @@ peer_azurite-oauth_run() {
         --cert "$AZURITE_TLS/cert.pem" --key "$AZURITE_TLS/key.pem"
     wait_for_port "$port" 60 azurite-oauth
     echo "https://127.0.0.1:$port/devstoreaccount1" >"$RUN_DIR/azurite-oauth.address"
+}
+
+# kinesis: kinesalite (npm), an in-memory Kinesis Data Streams emulator speaking the JSON protocol
+
+KINESALITE_VERSION=3.3.3
+KINESALITE_DIR=$CACHE_DIR/kinesalite
+
+peer_kinesis_prepare() { npm_ensure "$KINESALITE_DIR" "kinesalite@$KINESALITE_VERSION"; }
+
+peer_kinesis_run() {
+    rm -f "$RUN_DIR/kinesis.address"
+    # A small launcher (kinesalite's CLI cannot bind to loopback only): port 0, address file once listening.
+    daemon_start kinesis node "$ENG_DIR/kinesis/kinesalite-server.js" \
+        "$KINESALITE_DIR/node_modules/kinesalite" "$RUN_DIR/kinesis.address"
+    wait_for_file "$RUN_DIR/kinesis.address" 15 kinesis
 }
 
 # ---------------------------------------------------------------------------------------------
