@@ -1,14 +1,17 @@
 using System.Buffers;
+using Amazon.S3;
 using Clickstream;
 using StreamKit.Hosting.AwsLambda;
 using StreamKit.Hosting.AwsLambda.Runtime;
+using StreamKit.Hosting.AwsLambda.State;
+using StreamKit.State;
 
 // The clickstream queries as an AWS Lambda function on a Kinesis trigger (custom runtime, provided.al2023).
 // With no arguments it is the function: the Runtime API loop, configured from environment variables.
 // With --invoke it handles one event file locally and exits (one invocation per process, as a cold instance would):
 //   dotnet run -c Release --project samples/AwsLambda.Clickstream -- --invoke event.json --query tumbling --state-dir state --output out.jsonl
 const string Usage = "usage: AwsLambda.Clickstream --invoke EVENT.json --query filter|tumbling|hopping|sessions --state-dir DIR --output OUT.jsonl [--flush]\n"
-    + "   or: AwsLambda.Clickstream   (inside Lambda: CLICKSTREAM_QUERY, CLICKSTREAM_STATE_DIR, optional CLICKSTREAM_OUTPUT; AWS_LAMBDA_RUNTIME_API is set by the platform)\n"
+    + "   or: AwsLambda.Clickstream   (inside Lambda: CLICKSTREAM_QUERY, CLICKSTREAM_STATE_BUCKET [+ CLICKSTREAM_STATE_PREFIX] or CLICKSTREAM_STATE_DIR, optional CLICKSTREAM_OUTPUT; AWS_LAMBDA_RUNTIME_API is set by the platform)\n"
     + "  --invoke: EVENT.json is a Kinesis event as Lambda sends it; the response goes to stdout, closed windows are appended to OUT.jsonl,\n"
     + "  state lives in DIR per shard; --flush closes every open window of the event's shards afterwards (end of stream)";
 
@@ -92,9 +95,13 @@ static async Task<int> RunFunctionAsync()
         await LambdaRuntime.RunAsync(() =>
         {
             var query = Environment.GetEnvironmentVariable("CLICKSTREAM_QUERY") ?? throw new InvalidOperationException("CLICKSTREAM_QUERY is not set (filter, tumbling, hopping or sessions).");
-            var stateDirectory = Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_DIR") ?? throw new InvalidOperationException("CLICKSTREAM_STATE_DIR is not set (a mounted EFS directory: /tmp does not outlive the instance).");
-            var output = Environment.GetEnvironmentVariable("CLICKSTREAM_OUTPUT") ?? Path.Combine(stateDirectory, query + ".windows.jsonl");
-            job = FunctionJob.Create(query, output, stateDirectory, DeadLetterPath(output));
+            var bucket = Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_BUCKET");
+            var stateDirectory = Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_DIR");
+            IStateStore store = bucket is not null
+                ? new S3StateStore(new AmazonS3Config(), bucket, Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_PREFIX"))
+                : new FileStateStore(stateDirectory ?? throw new InvalidOperationException("Set CLICKSTREAM_STATE_BUCKET (an S3 bucket) or CLICKSTREAM_STATE_DIR (a mounted EFS directory: /tmp does not outlive the instance)."));
+            var output = Environment.GetEnvironmentVariable("CLICKSTREAM_OUTPUT") ?? Path.Combine(stateDirectory ?? Path.GetTempPath(), query + ".windows.jsonl");
+            job = FunctionJob.Create(query, output, store, DeadLetterPath(output));
             return new StreamKitFunction<ClickEvent>(LambdaEventSource.Kinesis, job.Runner);
         });
         return 0;

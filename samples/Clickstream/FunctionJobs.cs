@@ -40,11 +40,21 @@ public sealed class FunctionJob : IAsyncDisposable
     /// <param name="stateDirectory">Where each partition's state lives between invocations.</param>
     /// <param name="deadLetterPath">JSON lines file malformed records are appended to.</param>
     /// <param name="options">Deadline margin and clock; the state store is set here.</param>
-    public static FunctionJob Create(string query, string outputPath, string stateDirectory, string deadLetterPath, InvocationOptions? options = null)
+    public static FunctionJob Create(string query, string outputPath, string stateDirectory, string deadLetterPath, InvocationOptions? options = null) =>
+        Create(query, outputPath, new FileStateStore(stateDirectory), deadLetterPath, options);
+
+    /// <summary>Builds the job for <paramref name="query"/> with its state in <paramref name="store"/> (S3, Blob Storage).</summary>
+    /// <param name="query">The query name.</param>
+    /// <param name="outputPath">JSON lines file the closed windows are appended to.</param>
+    /// <param name="store">Where each partition's state lives between invocations.</param>
+    /// <param name="deadLetterPath">JSON lines file malformed records are appended to.</param>
+    /// <param name="options">Deadline margin and clock; the state store is set here.</param>
+    public static FunctionJob Create(string query, string outputPath, IStateStore store, string deadLetterPath, InvocationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(store);
         options ??= new InvocationOptions();
-        options.StateStore = new FileStateStore(stateDirectory);
+        options.StateStore = store;
         options.StateKeyPrefix ??= query + "/";
         var deadLetters = new JsonLinesDeadLetterSink(deadLetterPath);
         return query switch
