@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Amazon.S3;
 using Clickstream;
 using StreamKit.Hosting.AwsLambda;
@@ -98,7 +99,7 @@ static async Task<int> RunFunctionAsync()
             var bucket = Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_BUCKET");
             var stateDirectory = Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_DIR");
             IStateStore store = bucket is not null
-                ? new S3StateStore(new AmazonS3Config(), bucket, Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_PREFIX"))
+                ? S3Store(bucket, Environment.GetEnvironmentVariable("CLICKSTREAM_STATE_PREFIX"))
                 : new FileStateStore(stateDirectory ?? throw new InvalidOperationException("Set CLICKSTREAM_STATE_BUCKET (an S3 bucket) or CLICKSTREAM_STATE_DIR (a mounted EFS directory: /tmp does not outlive the instance)."));
             var output = Environment.GetEnvironmentVariable("CLICKSTREAM_OUTPUT") ?? Path.Combine(stateDirectory ?? Path.GetTempPath(), query + ".windows.jsonl");
             job = FunctionJob.Create(query, output, store, DeadLetterPath(output));
@@ -116,6 +117,11 @@ static async Task<int> RunFunctionAsync()
 }
 
 static string DeadLetterPath(string output) => output + ".deadletters.jsonl";
+
+// Its own method, kept out of the caller: the JIT would load the AWS SDK's assemblies to compile the caller even when
+// state lives in a directory, and that is cold-start time.
+[MethodImpl(MethodImplOptions.NoInlining)]
+static IStateStore S3Store(string bucket, string? prefix) => new S3StateStore(new AmazonS3Config(), bucket, prefix);
 
 static Dictionary<string, string>? ParseArguments(string[] args)
 {

@@ -35,7 +35,6 @@ public sealed class StreamKitFunction<T> : ILambdaHandler
     private readonly LambdaEventSource _source;
     private readonly InvocationRunner<T> _runner;
     private readonly LambdaEventReader _reader;
-    private readonly Utf8JsonWriter _writer = new(Stream.Null);
 
     /// <summary>Creates the handler for events of <paramref name="source"/>.</summary>
     /// <param name="source">The event source mapping that invokes the function.</param>
@@ -93,7 +92,7 @@ public sealed class StreamKitFunction<T> : ILambdaHandler
             ThrowUntaken(result.Taken, _reader.Batch.Count);
         }
 
-        _reader.WriteResponse(_writer, response, json.Span, result);
+        _reader.WriteResponse(response, json.Span, result);
     }
 
     private static void ThrowUntaken(int taken, int count) =>

@@ -98,22 +98,22 @@ internal sealed class LambdaEventReader : IDisposable
     /// <see cref="SyntheticSequences"/>). Dead-lettered records count as handled and are not named. Item identifiers are
     /// copied from the event as they were written there.
     /// </remarks>
-    public void WriteResponse(Utf8JsonWriter writer, IBufferWriter<byte> response, ReadOnlySpan<byte> json, InvocationResult result)
+    public void WriteResponse(IBufferWriter<byte> response, ReadOnlySpan<byte> json, InvocationResult result)
     {
-        writer.Reset(response);
-        writer.WriteStartObject();
-        writer.WriteStartArray("batchItemFailures"u8);
+        // Written as bytes, not through Utf8JsonWriter: its property names go through System.Text.Json's escaping
+        // encoder, whose first use costs about 9 ms of a cold start; the names are constants and the identifiers are
+        // copied as valid JSON string tokens from the event.
+        Append(response, "{\"batchItemFailures\":["u8);
+        var first = true;
         if (SyntheticSequences)
         {
             // The runner skips only records at or below the partition's applied sequence; synthetic sequences increase
             // through the event, so the skipped records are its first ones.
-            WriteItems(writer, json, 0, result.Skipped);
+            WriteItems(response, json, 0, result.Skipped, ref first);
         }
 
-        WriteItems(writer, json, result.Taken, _batch.Count);
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        writer.Flush();
+        WriteItems(response, json, result.Taken, _batch.Count, ref first);
+        Append(response, "]}"u8);
     }
 
     public void Dispose()
@@ -128,16 +128,22 @@ internal sealed class LambdaEventReader : IDisposable
         }
     }
 
-    private void WriteItems(Utf8JsonWriter writer, ReadOnlySpan<byte> json, int from, int to)
+    private void WriteItems(IBufferWriter<byte> response, ReadOnlySpan<byte> json, int from, int to, ref bool first)
     {
         for (var i = from; i < to; i++)
         {
             var item = _items[i];
-            writer.WriteStartObject();
-            writer.WritePropertyName("itemIdentifier"u8);
-            writer.WriteRawValue(json.Slice(item.Start, item.Length), skipInputValidation: true);
-            writer.WriteEndObject();
+            Append(response, first ? "{\"itemIdentifier\":"u8 : ",{\"itemIdentifier\":"u8);
+            Append(response, json.Slice(item.Start, item.Length));
+            Append(response, "}"u8);
+            first = false;
         }
+    }
+
+    private static void Append(IBufferWriter<byte> response, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(response.GetSpan(bytes.Length));
+        response.Advance(bytes.Length);
     }
 
     private void ReadKinesisRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
