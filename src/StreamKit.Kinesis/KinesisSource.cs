@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using StreamKit.Diagnostics;
 using StreamKit.Kinesis.Internal;
 using StreamKit.Records;
 using StreamKit.Runtime;
@@ -314,6 +315,11 @@ public sealed class KinesisSource : IRecordSource
             shard.LastOrdinal += page.Count;
             shard.LastSequence = page.LastSequenceNumber;
             shard.Handed.Enqueue((shard.LastOrdinal, page.LastSequenceNumber!));
+        }
+
+        if (StreamKitMetrics.IsConsumerTimeLagEnabled)
+        {
+            StreamKitMetrics.RecordConsumerTimeLag(Name, shard.Id, TimeSpan.FromMilliseconds(page.MillisBehindLatest));
         }
 
         shard.Iterator = page.NextIterator;

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using StreamKit.Diagnostics;
 using StreamKit.Kinesis.Tests.Support;
 using StreamKit.Pipeline;
 using StreamKit.Runtime;
@@ -35,6 +37,54 @@ public sealed class KinesisSourceTests(KinesisEmulator emulator)
                 Assert.Equal(batches[i - 1].Last + 1, batches[i].First);
             }
         }
+    }
+
+    [Fact]
+    public async Task Source_ReportsTimeBehindLatestPerShard_ZeroOnceCaughtUp()
+    {
+        var stream = await emulator.CreateStreamAsync(2);
+        await emulator.PutAsync(stream, Click.Records(200, users: 10));
+        var lags = new List<(string Source, string Partition, double Seconds)>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == StreamKitMetrics.MeterName && instrument.Name == "streamkit.consumer.time_lag")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            string? source = null, partition = null;
+            foreach (var tag in tags)
+            {
+                source = tag.Key == StreamKitMetrics.SourceTag ? (string?)tag.Value : source;
+                partition = tag.Key == StreamKitMetrics.PartitionTag ? (string?)tag.Value : partition;
+            }
+
+            lock (lags)
+            {
+                lags.Add((source!, partition!, value));
+            }
+        });
+        meters.Start();
+        var sink = new ClickSink();
+        await using var source = new KinesisSource(SourceOptions(stream, null));
+
+        await RunUntilAsync(source, sink, null, () => sink.Count >= 200);
+
+        List<(string Source, string Partition, double Seconds)> seen;
+        lock (lags)
+        {
+            seen = lags.Where(l => l.Source == source.Name).ToList();
+        }
+
+        var shards = seen.Select(l => l.Partition).Distinct().Order().ToList();
+        Assert.Equal(2, shards.Count);
+        Assert.All(shards, shard => Assert.StartsWith("shardId-", shard, StringComparison.Ordinal));
+        Assert.All(shards, shard => Assert.Equal(0, seen.Last(l => l.Partition == shard).Seconds));
     }
 
     [Fact]
