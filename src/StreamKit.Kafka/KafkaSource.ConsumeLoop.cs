@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using StreamKit.Diagnostics;
 using StreamKit.Kafka.Internal;
+using StreamKit.Records;
 
 namespace StreamKit.Kafka;
 
@@ -134,7 +135,7 @@ public sealed partial class KafkaSource
                 return;
             }
 
-            partition.Append(_pool, _staging.Get(message.Key), _staging.Get(message.Value), offset, timestamp, error);
+            partition.Append(_pool, _staging.Get(message.Key), _staging.Get(message.Value), EncodeHeaders(message.Headers), offset, timestamp, error);
             if (traced)
             {
                 partition.AddTraceContext(offset, context);
@@ -158,10 +159,38 @@ public sealed partial class KafkaSource
             }
         }
 
-        if (_options.OnHeaders is { } onHeaders && message.Headers is { } headers)
+    }
+
+    /// <summary>The message's headers in <see cref="RecordHeaders"/>' encoding, in a buffer reused by the consume thread; empty unless <see cref="KafkaSourceOptions.IncludeHeaders"/>.</summary>
+    private ReadOnlySpan<byte> EncodeHeaders(Headers? headers)
+    {
+        if (!_options.IncludeHeaders || headers is null || headers.Count == 0)
         {
-            onHeaders(new KafkaHeadersContext(partition.Name, offset, headers));
+            return default;
         }
+
+        var length = 0;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            length += RecordHeaders.EncodedLength(Encoding.UTF8.GetByteCount(headers[i].Key), headers[i].GetValueBytes()?.Length ?? 0);
+        }
+
+        if (_headerScratch.Length < length)
+        {
+            _headerScratch = new byte[Math.Max(length, _headerScratch.Length * 2)];
+        }
+
+        Span<byte> name = stackalloc byte[256];
+        var written = 0;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var key = headers[i].Key;
+            var nameBytes = Encoding.UTF8.GetByteCount(key) <= name.Length ? name[..Encoding.UTF8.GetBytes(key, name)] : Encoding.UTF8.GetBytes(key);
+            var value = headers[i].GetValueBytes();
+            written += RecordHeaders.Encode(_headerScratch.AsSpan(written), nameBytes, value, isNull: value is null);
+        }
+
+        return _headerScratch.AsSpan(0, written);
     }
 
     /// <summary>Parses W3C trace context from a message's headers (a string per header: only while a tracer listens).</summary>

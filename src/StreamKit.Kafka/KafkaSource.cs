@@ -14,8 +14,8 @@ namespace StreamKit.Kafka;
 /// </summary>
 /// <remarks>
 /// <para>A batch holds messages of one partition, named <c>topic-partition</c>; a record's position is its offset,
-/// its timestamp the message timestamp (epoch milliseconds), its key the message key. Headers are not carried (see
-/// <see cref="KafkaSourceOptions.OnHeaders"/>).</para>
+/// its timestamp the message timestamp (epoch milliseconds), its key the message key, and its headers the message
+/// headers when <see cref="KafkaSourceOptions.IncludeHeaders"/> is on.</para>
 /// <para>Backpressure: a partition whose buffer reaches <see cref="KafkaSourceOptions.MaxBufferedMessagesPerPartition"/>
 /// is paused and resumed once half of it is drained; librdkafka then fetches again from the next offset.</para>
 /// <para>Offsets: auto-commit is off. <see cref="CommitAsync"/> commits <c>position + 1</c> (the next offset to
@@ -43,6 +43,7 @@ public sealed partial class KafkaSource : IRecordSource, ITraceContextSource
     private readonly KafkaSourceOptions _options;
     private readonly IConsumer<Staged, Staged> _consumer;
     private readonly StagingDeserializer _staging = new();
+    private byte[] _headerScratch = []; // the consume thread's, for encoding a message's headers
     private readonly ChunkPool _pool = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
@@ -88,7 +89,7 @@ public sealed partial class KafkaSource : IRecordSource, ITraceContextSource
             fields += ",topic"; // with one topic the name is known: not marshalling it saves a string per message
         }
 
-        if (options.OnHeaders is not null || options.ReadTraceContext)
+        if (options.IncludeHeaders || options.ReadTraceContext)
         {
             fields += ",headers";
         }

@@ -83,13 +83,14 @@ public sealed class KafkaSourceOptions
     /// <summary>Extra librdkafka settings (<c>security.protocol</c>, <c>sasl.username</c>, <c>fetch.max.bytes</c>, <c>client.id</c>, ...), applied last.</summary>
     public IReadOnlyDictionary<string, string>? Config { get; set; }
 
-    /// <summary>Called on the consume thread for every message when set: the only place its headers are seen.</summary>
+    /// <summary>Carries each message's headers into its raw record, where an <c>IRawRecordDecoder</c> (e.g. <c>EnrichingDecoder</c>) reads them.</summary>
     /// <remarks>
-    /// Headers do not travel with the raw record (the batch has room for key, value, position and timestamp only); copy
-    /// what you need, and synchronise with the pipeline yourself. When <see langword="null"/> (the default) headers are
-    /// not even marshalled, which saves an allocation per message.
+    /// Off by default: Confluent.Kafka then does not marshal headers at all, which saves an allocation per message.
+    /// When on, the header names and values are copied into the batch next to the payload (no object per header on
+    /// StreamKit's side; Confluent.Kafka still allocates its header list).
     /// </remarks>
-    public Action<KafkaHeadersContext>? OnHeaders { get; set; }
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool IncludeHeaders { get; set; }
 
     /// <summary>Reads the W3C <c>traceparent</c>/<c>tracestate</c> headers so each batch's <c>streamkit.batch</c> activity links to the traces its messages came from.</summary>
     /// <remarks>
@@ -136,9 +137,3 @@ public sealed class KafkaSourceOptions
         }
     }
 }
-
-/// <summary>One consumed message's identity and headers, as given to <see cref="KafkaSourceOptions.OnHeaders"/>.</summary>
-/// <param name="Partition">The partition name (<c>topic-partition</c>), as in checkpoints.</param>
-/// <param name="Offset">The message's offset.</param>
-/// <param name="Headers">The message's headers.</param>
-public readonly record struct KafkaHeadersContext(string Partition, long Offset, Headers Headers);

@@ -13,7 +13,7 @@ public sealed class KcatInteropTests(KafkaBroker broker)
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task KcatProduces_KafkaSourceReadsKeysValuesAndTimestamps()
+    public async Task KcatProduces_KafkaSourceReadsKeysValuesTimestampsAndHeaders()
     {
         var topic = KafkaBroker.UniqueTopic("kcat-in");
         var lines = Enumerable.Range(0, 300).Select(i => $"user{i % 13}\t{Reading.Json(1_700_000_000_000 + i, i % 13, i)}").ToList();
@@ -22,16 +22,27 @@ public sealed class KcatInteropTests(KafkaBroker broker)
 
         var before = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds();
         var options = KafkaSourceTests.Options(broker.BootstrapServers, topic, bounded: true);
-        var traces = new System.Collections.Concurrent.ConcurrentBag<string>();
-        options.OnHeaders = h => traces.Add($"{h.Partition}@{h.Offset}:{Encoding.UTF8.GetString(h.Headers.GetLastBytes("trace"))}");
+        options.IncludeHeaders = true;
         await using var source = new KafkaSource(options);
         var read = new List<(string Key, string Value, long Timestamp, string Partition, long Position)>();
+        var traces = new List<string>();
+        var decodedWithHeaders = 0;
+
+        // The header reaches the decoder: an enriching decoder rejects a record without it.
+        var enriching = new EnrichingDecoder<Reading>(
+            new JsonLinesDecoder<Reading>(Reading.Map),
+            static (ref Reading r, in RawRecord raw) => raw.Headers.TryGetLast("trace"u8, out var trace) && trace.SequenceEqual("kcat-1"u8) ? null : "no trace header");
         using var batch = new RawRecordBatch(128);
         await KafkaSourceTests.ReadToEndAsync(source, batch, b =>
         {
             for (var i = 0; i < b.Count; i++)
             {
-                read.Add((Encoding.UTF8.GetString(b[i].Key), Encoding.UTF8.GetString(b[i].Value), b[i].Timestamp, b.Partition, b[i].Position));
+                var raw = b[i];
+                read.Add((Encoding.UTF8.GetString(raw.Key), Encoding.UTF8.GetString(raw.Value), raw.Timestamp, b.Partition, raw.Position));
+                Assert.True(raw.Headers.TryGetLast("trace"u8, out var trace));
+                traces.Add($"{b.Partition}@{raw.Position}:{Encoding.UTF8.GetString(trace)}");
+                var reading = default(Reading);
+                decodedWithHeaders += enriching.TryDecode(raw, ref reading, out _) ? 1 : 0;
             }
         });
 
@@ -39,6 +50,7 @@ public sealed class KcatInteropTests(KafkaBroker broker)
         Assert.All(read, r => Assert.InRange(r.Timestamp, before, DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds()));
         Assert.All(read.GroupBy(r => r.Key), g => Assert.Single(g.Select(r => r.Partition).Distinct())); // keyed by kcat's partitioner
         Assert.Equal(read.Select(r => $"{r.Partition}@{r.Position}:kcat-1").Order(StringComparer.Ordinal), traces.Order(StringComparer.Ordinal));
+        Assert.Equal(read.Count, decodedWithHeaders);
 
         var decoder = new JsonLinesDecoder<Reading>(Reading.Map);
         Assert.All(read, r =>

@@ -56,7 +56,8 @@ public sealed class RawRecordBatch : IDisposable
                 _bytes.AsSpan(e.KeyOffset, e.KeyLength),
                 e.Position,
                 e.Timestamp,
-                e.Error);
+                e.Error,
+                new RecordHeaders(_bytes.AsSpan(e.ValueOffset + e.ValueLength, e.HeadersLength)));
         }
     }
 
@@ -97,7 +98,31 @@ public sealed class RawRecordBatch : IDisposable
         value.CopyTo(_bytes.AsSpan(valueOffset + prefix.Length));
         var valueLength = prefix.Length + value.Length;
         _bytesLength = valueOffset + valueLength;
-        _entries[_count++] = new Entry(valueOffset, valueLength, keyOffset, key.Length, position, timestamp, error);
+        _entries[_count++] = new Entry(valueOffset, valueLength, keyOffset, key.Length, position, timestamp, error, 0);
+    }
+
+    /// <summary>Adds a header to the record added last (call it right after <c>Add</c>, once per header, in order).</summary>
+    /// <param name="name">The header's name (UTF-8).</param>
+    /// <param name="value">Its value.</param>
+    /// <param name="isNull">A null value, as Kafka distinguishes it from an empty one.</param>
+    /// <exception cref="InvalidOperationException">No record was added yet.</exception>
+    public void AddHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isNull = false)
+    {
+        if (_count == 0)
+        {
+            throw new InvalidOperationException("Add a record before its headers.");
+        }
+
+        var length = RecordHeaders.EncodedLength(name.Length, isNull ? 0 : value.Length);
+        if (_bytesLength + length > _bytes.Length)
+        {
+            Grow(ref _bytes, _bytesLength, _bytesLength + length);
+        }
+
+        // The last record's headers follow its value, and nothing was appended after them.
+        _bytesLength += RecordHeaders.Encode(_bytes.AsSpan(_bytesLength), name, value, isNull);
+        ref var last = ref _entries[_count - 1];
+        last = last with { HeadersLength = last.HeadersLength + length };
     }
 
     /// <summary>Empties the batch, keeping its buffers.</summary>
@@ -127,7 +152,7 @@ public sealed class RawRecordBatch : IDisposable
         array = bigger;
     }
 
-    private readonly record struct Entry(int ValueOffset, int ValueLength, int KeyOffset, int KeyLength, long Position, long Timestamp, string? Error);
+    private readonly record struct Entry(int ValueOffset, int ValueLength, int KeyOffset, int KeyLength, long Position, long Timestamp, string? Error, int HeadersLength);
 }
 
 /// <summary>A view of one undecoded record in a <see cref="RawRecordBatch"/>.</summary>
@@ -136,7 +161,8 @@ public sealed class RawRecordBatch : IDisposable
 /// <param name="Position">The record's position in its partition.</param>
 /// <param name="Timestamp">The source timestamp in Unix epoch milliseconds, or 0.</param>
 /// <param name="Error">A framing error reported by the source, or <see langword="null"/>.</param>
-public readonly ref struct RawRecord(ReadOnlySpan<byte> Value, ReadOnlySpan<byte> Key, long Position, long Timestamp, string? Error)
+/// <param name="Headers">The record's headers; empty unless the source carries them (Kafka with <c>IncludeHeaders</c>).</param>
+public readonly ref struct RawRecord(ReadOnlySpan<byte> Value, ReadOnlySpan<byte> Key, long Position, long Timestamp, string? Error, RecordHeaders Headers = default)
 {
     /// <summary>The payload bytes.</summary>
     public ReadOnlySpan<byte> Value { get; } = Value;
@@ -152,4 +178,7 @@ public readonly ref struct RawRecord(ReadOnlySpan<byte> Value, ReadOnlySpan<byte
 
     /// <summary>A framing error reported by the source, or <see langword="null"/>.</summary>
     public string? Error { get; } = Error;
+
+    /// <summary>The record's headers; empty unless the source carries them.</summary>
+    public RecordHeaders Headers { get; } = Headers;
 }

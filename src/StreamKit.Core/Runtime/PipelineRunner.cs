@@ -85,6 +85,7 @@ public sealed class PipelineRunner<T>
     private readonly Pipeline<T> _pipeline;
     private readonly IRecordSource _source;
     private readonly IRecordDecoder<T> _decoder;
+    private readonly IRawRecordDecoder<T>? _rawDecoder;
     private readonly IDeadLetterSink _deadLetters;
     private readonly RunnerOptions _options;
     private readonly string _stateKey;
@@ -123,6 +124,7 @@ public sealed class PipelineRunner<T>
         _pipeline = pipeline;
         _source = source;
         _decoder = decoder;
+        _rawDecoder = decoder as IRawRecordDecoder<T>;
         _deadLetters = deadLetters;
         _stateKey = _options.StateKey ?? pipeline.Name;
         _tags = StreamKitMetrics.Tags(pipeline.Name);
@@ -272,7 +274,7 @@ public sealed class PipelineRunner<T>
 
             ref var record = ref _records[count];
             record = default;
-            if (!_decoder.TryDecode(raw.Value, ref record, out var error))
+            if (!(_rawDecoder is null ? _decoder.TryDecode(raw.Value, ref record, out var error) : _rawDecoder.TryDecode(raw, ref record, out error)))
             {
                 DeadLetter(batch.Partition, raw, error ?? "rejected by the decoder");
                 continue;

@@ -50,16 +50,16 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
     /// <summary>Messages buffered.</summary>
     public int Count { get; private set; }
 
-    public void Append(ChunkPool pool, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long offset, long timestamp, string? error)
+    public void Append(ChunkPool pool, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ReadOnlySpan<byte> headers, long offset, long timestamp, string? error)
     {
-        var size = key.Length + value.Length;
+        var size = key.Length + value.Length + headers.Length;
         if (_tail is null || !_tail.HasRoom(size))
         {
             _tail = pool.Rent(size);
             _chunks.Enqueue(_tail);
         }
 
-        _tail.Add(key, value, offset, timestamp, error);
+        _tail.Add(key, value, headers, offset, timestamp, error);
         Count++;
     }
 
@@ -143,7 +143,7 @@ internal sealed class PartitionBuffer(TopicPartition topicPartition)
     }
 }
 
-/// <summary>Messages of one partition in one byte array: key then value per message, with an entry each.</summary>
+/// <summary>Messages of one partition in one byte array: key, value and encoded headers per message, with an entry each.</summary>
 internal sealed class Chunk
 {
     public const int StandardBytes = 1 << 16;
@@ -167,14 +167,15 @@ internal sealed class Chunk
 
     public bool HasRoom(int size) => _count < _entries.Length && _used + size <= _bytes.Length;
 
-    public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long offset, long timestamp, string? error)
+    public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ReadOnlySpan<byte> headers, long offset, long timestamp, string? error)
     {
         var keyOffset = _used;
         key.CopyTo(_bytes.AsSpan(keyOffset));
         var valueOffset = keyOffset + key.Length;
         value.CopyTo(_bytes.AsSpan(valueOffset));
-        _used = valueOffset + value.Length;
-        _entries[_count++] = new Entry(keyOffset, key.Length, valueOffset, value.Length, offset, timestamp, error);
+        headers.CopyTo(_bytes.AsSpan(valueOffset + value.Length));
+        _used = valueOffset + value.Length + headers.Length;
+        _entries[_count++] = new Entry(keyOffset, key.Length, valueOffset, value.Length, headers.Length, offset, timestamp, error);
     }
 
     public int MoveTo(RawRecordBatch batch, ref long last, int limit)
@@ -184,6 +185,11 @@ internal sealed class Chunk
         {
             ref readonly var e = ref _entries[_next++];
             batch.Add(_bytes.AsSpan(e.ValueOffset, e.ValueLength), _bytes.AsSpan(e.KeyOffset, e.KeyLength), e.Offset, e.Timestamp, e.Error);
+            foreach (var header in new RecordHeaders(_bytes.AsSpan(e.ValueOffset + e.ValueLength, e.HeadersLength)))
+            {
+                batch.AddHeader(header.Name, header.Value, header.IsNull);
+            }
+
             last = e.Offset;
             moved++;
         }
@@ -199,7 +205,7 @@ internal sealed class Chunk
         _next = 0;
     }
 
-    private readonly record struct Entry(int KeyOffset, int KeyLength, int ValueOffset, int ValueLength, long Offset, long Timestamp, string? Error);
+    private readonly record struct Entry(int KeyOffset, int KeyLength, int ValueOffset, int ValueLength, int HeadersLength, long Offset, long Timestamp, string? Error);
 }
 
 /// <summary>Reuses standard-size chunks; a message too big for one gets a chunk of its own that is not kept.</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Core.Tests.Files;
 using StreamKit.Pipeline;
@@ -206,6 +207,42 @@ public class PipelineRunnerTests : IDisposable
 
         Assert.Equal([60L, 60L, 60L], sink.Flushed.Select(static r => r.Value));
         Assert.Equal([VisitData.Start, VisitData.Start + 60_000, VisitData.Start + 120_000], sink.Flushed.Select(static r => r.Start));
+    }
+
+    [Fact]
+    public async Task Run_RawRecordDecoder_GetsEachRecordsKeyAndItsRejectionsAreDeadLettered()
+    {
+        var sink = new CollectingSink<WindowResult<int, long>>();
+        var codec = new VisitCodec();
+        var pipeline = StreamPipeline.Create<Visit>(static v => v.Ts)
+            .KeyBy(static v => v.UserId)
+            .Window(WindowSpec.Global)
+            .Aggregate(static a => a.Count())
+            .To(sink);
+        var source = new InMemorySource();
+        for (var i = 0; i < 90; i++)
+        {
+            // The payload's user id is always 1; the key says who it really is ("u0".."u2"), and "u?" is unreadable.
+            var key = i % 10 == 9 ? "u?" : $"u{i % 3}";
+            source.Add("p0", Encoding.UTF8.GetBytes(VisitCodec.Line(VisitData.Start + i, 1, "home")), key: Encoding.UTF8.GetBytes(key));
+        }
+
+        var decoder = new EnrichingDecoder<Visit>(new JsonLinesDecoder<Visit>(codec.Map), static (ref Visit v, in RawRecord raw) =>
+        {
+            if (raw.Key.Length != 2 || !char.IsAsciiDigit((char)raw.Key[1]))
+            {
+                return "the key names no user";
+            }
+
+            v.UserId = raw.Key[1] - '0';
+            return null;
+        });
+        var deadLetters = new InMemoryDeadLetterSink();
+        await new PipelineRunner<Visit>(pipeline, source, decoder, deadLetters).RunAsync();
+
+        Assert.Equal([(0, 27L), (1, 27L), (2, 27L)], sink.Flushed.Select(static r => (r.Key, r.Value)).Order());
+        Assert.Equal(9, deadLetters.Flushed.Count);
+        Assert.All(deadLetters.Flushed, letter => Assert.Equal("the key names no user", letter.Reason));
     }
 
     [Fact]
