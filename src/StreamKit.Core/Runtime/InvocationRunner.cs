@@ -4,6 +4,7 @@ using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Diagnostics;
 using StreamKit.Pipeline;
+using StreamKit.Records;
 using StreamKit.State;
 
 namespace StreamKit.Runtime;
@@ -289,7 +290,9 @@ public sealed class InvocationRunner<T>
 
                 ref var decoded = ref _records[count];
                 decoded = default;
-                if (!state.Decoder.TryDecode(record.Value, ref decoded, out var error))
+                if (!(state.RawDecoder is null
+                    ? state.Decoder.TryDecode(record.Value, ref decoded, out var error)
+                    : state.RawDecoder.TryDecode(new RawRecord(record.Value, record.Key, SequenceNumbers.ToPosition(record.Sequence), record.Timestamp, null), ref decoded, out error)))
                 {
                     DeadLetter(state, record, error ?? "rejected by the decoder");
                     deadLettered++;
@@ -380,6 +383,9 @@ public sealed class InvocationRunner<T>
         public Pipeline<T> Pipeline { get; } = pipeline;
 
         public IRecordDecoder<T> Decoder { get; } = decoder;
+
+        /// <summary>The decoder when it also reads keys (and timestamps), else <see langword="null"/>.</summary>
+        public IRawRecordDecoder<T>? RawDecoder { get; } = decoder as IRawRecordDecoder<T>;
 
         public string? Version { get; set; }
 

@@ -2,6 +2,7 @@ using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Core.Tests.Files;
 using StreamKit.Pipeline;
+using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.State;
 using StreamKit.Testing;
@@ -182,6 +183,29 @@ public class InvocationRunnerTests : IDisposable
         var again = await NewProcess(store, new CollectingSink<WindowResult<int, long>>(), deadLetters: deadLetters).Runner.RunAsync(batch, s_noDeadline);
         Assert.Equal(4, again.Skipped);
         Assert.Equal(2, deadLetters.Flushed.Count);
+    }
+
+    [Fact]
+    public async Task Run_RawRecordDecoder_SeesEachRecordsKey()
+    {
+        var deadLetters = new InMemoryDeadLetterSink();
+        var runner = new InvocationRunner<Visit>(
+            () =>
+            {
+                var visits = new VisitPipeline();
+                return new PipelineInstance<Visit>(visits.Pipeline, new EnrichingDecoder<Visit>(visits.Decoder(), static (ref Visit v, in RawRecord raw) => raw.Key.SequenceEqual("bot"u8) ? "a bot's partition key" : null));
+            },
+            deadLetters,
+            new InvocationOptions { StateStore = new InMemoryStateStore() });
+        using var batch = new InvocationBatch();
+        var shard = batch.Partition(Shard);
+        batch.Add(shard, Sequence(1), Utf8(VisitCodec.Line(VisitData.Start, 1, "home")), "user"u8, 0);
+        batch.Add(shard, Sequence(2), Utf8(VisitCodec.Line(VisitData.Start, 2, "home")), "bot"u8, 0);
+
+        var result = await runner.RunAsync(batch, s_noDeadline);
+
+        Assert.Equal(new InvocationResult(2, 1, 0, 1), result);
+        Assert.Equal("a bot's partition key", Assert.Single(deadLetters.Flushed).Reason);
     }
 
     [Fact]
