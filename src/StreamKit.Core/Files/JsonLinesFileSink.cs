@@ -32,7 +32,7 @@ public sealed class JsonLinesFileSink<T> : IRecordSink<T>, IAsyncDisposable
         }
 
         _encoder = encoder;
-        _file = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
+        _file = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1);
     }
 
     /// <summary>How many records were written.</summary>
@@ -55,22 +55,25 @@ public sealed class JsonLinesFileSink<T> : IRecordSink<T>, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    /// <remarks>Writes and fsyncs synchronously: a local file's write is no faster awaited, and no async state machine is compiled at a function's cold start.</remarks>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (_buffer.WrittenCount > 0)
         {
-            await _file.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            _file.Write(_buffer.WrittenSpan);
             _buffer.ResetWrittenCount();
         }
 
-        await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
         _file.Flush(flushToDisk: true);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await FlushAsync().ConfigureAwait(false);
-        await _file.DisposeAsync().ConfigureAwait(false);
+        FlushAsync().GetAwaiter().GetResult();
+        _file.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -5,6 +5,8 @@ namespace StreamKit.State;
 
 /// <summary>State in a local directory, one file per key, replaced atomically (write a temporary file, fsync, rename).</summary>
 /// <remarks>
+/// Its I/O is synchronous behind the async contract: a local file is no faster awaited, and a function's cold start
+/// then compiles no async state machines for it.
 /// A crash mid-save leaves the previous snapshot intact. The version is a counter in the file's 8-byte header; the
 /// conditional check is not atomic across processes, so give each key one writer (one process per partition).
 /// Keys become file names: letters, digits, '-', '_' and '.' are kept, anything else is escaped.
@@ -23,33 +25,38 @@ public sealed class FileStateStore : IStateStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var path = PathOf(key);
         if (!File.Exists(path))
         {
-            return null;
+            return ValueTask.FromResult<StoredState?>(null);
         }
 
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        var bytes = File.ReadAllBytes(path);
         if (bytes.Length < HeaderBytes)
         {
             throw new InvalidDataException($"State file '{path}' is truncated.");
         }
 
         var version = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-        return new StoredState(bytes.AsMemory(HeaderBytes), version.ToString(CultureInfo.InvariantCulture));
+        return ValueTask.FromResult<StoredState?>(new StoredState(bytes.AsMemory(HeaderBytes), version.ToString(CultureInfo.InvariantCulture)));
     }
 
     /// <inheritdoc />
-    public ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default) =>
-        ReadVersionAsync(PathOf(key), cancellationToken);
+    public ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(ReadVersion(PathOf(key)));
+    }
 
     /// <inheritdoc />
-    public async ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var path = PathOf(key);
-        var current = await ReadVersionAsync(path, cancellationToken).ConfigureAwait(false);
+        var current = ReadVersion(path);
         if (current != expectedVersion)
         {
             throw new StateConflictException($"State '{key}' is at version {current ?? "(none)"}, not {expectedVersion ?? "(none)"}.");
@@ -59,13 +66,12 @@ public sealed class FileStateStore : IStateStore
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
             {
-                var header = new byte[HeaderBytes];
+                Span<byte> header = stackalloc byte[HeaderBytes];
                 BinaryPrimitives.WriteInt64LittleEndian(header, version);
-                await file.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-                await file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Write(header);
+                file.Write(data.Span);
                 file.Flush(flushToDisk: true);
             }
 
@@ -76,19 +82,19 @@ public sealed class FileStateStore : IStateStore
             File.Delete(temporary);
         }
 
-        return version.ToString(CultureInfo.InvariantCulture);
+        return ValueTask.FromResult(version.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static async ValueTask<string?> ReadVersionAsync(string path, CancellationToken cancellationToken)
+    private static string? ReadVersion(string path)
     {
         if (!File.Exists(path))
         {
             return null;
         }
 
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
-        var header = new byte[HeaderBytes];
-        await file.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        file.ReadExactly(header);
         return BinaryPrimitives.ReadInt64LittleEndian(header).ToString(CultureInfo.InvariantCulture);
     }
 
