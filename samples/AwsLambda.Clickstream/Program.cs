@@ -21,7 +21,7 @@ if (args.Length == 0)
     return await RunFunctionAsync();
 }
 
-var arguments = ParseArguments(args);
+var arguments = CommandLine.Parse(args, ["flush"], ["invoke", "query", "state-dir", "output"]);
 if (arguments is null
     || !arguments.TryGetValue("invoke", out var eventPath)
     || !arguments.TryGetValue("query", out var query)
@@ -122,24 +122,3 @@ static string DeadLetterPath(string output) => output + ".deadletters.jsonl";
 // state lives in a directory, and that is cold-start time.
 [MethodImpl(MethodImplOptions.NoInlining)]
 static IStateStore S3Store(string bucket, string? prefix) => new S3StateStore(new AmazonS3Config(), bucket, prefix);
-
-static Dictionary<string, string>? ParseArguments(string[] args)
-{
-    var result = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i < args.Length; i++)
-    {
-        switch (args[i])
-        {
-            case "--flush":
-                result["flush"] = "";
-                break;
-            case "--invoke" or "--query" or "--state-dir" or "--output" when i + 1 < args.Length:
-                result[args[i][2..]] = args[++i];
-                break;
-            default:
-                return null;
-        }
-    }
-
-    return result;
-}

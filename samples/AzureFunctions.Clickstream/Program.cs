@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AzureFunctions.Clickstream;
+using Clickstream;
 using StreamKit.Hosting.AzureFunctions;
 using StreamKit.Runtime;
 
@@ -14,7 +15,7 @@ const string Usage = "usage: AzureFunctions.Clickstream --invoke BATCH.json --qu
     + "                                 [--flush] [--timeout SECONDS]\n"
     + "  --flush: after the batch, close every open window of its partition; --timeout: the function timeout (default 300)";
 
-var arguments = ParseArguments(args);
+var arguments = CommandLine.Parse(args, ["flush"], ["invoke", "query", "state-dir", "output", "timeout"]);
 if (arguments is null
     || !arguments.TryGetValue("invoke", out var batchPath)
     || !arguments.TryGetValue("query", out var query)
@@ -94,25 +95,4 @@ catch (Exception e) when (e is IOException or StreamKit.State.StateConflictExcep
 {
     Console.Error.WriteLine($"error: the invocation failed ({e.Message}); its records are in {ClickstreamFunction.UnprocessedPath(output)}");
     return 1;
-}
-
-static Dictionary<string, string>? ParseArguments(string[] args)
-{
-    var result = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i < args.Length; i++)
-    {
-        switch (args[i])
-        {
-            case "--flush":
-                result["flush"] = "";
-                break;
-            case "--invoke" or "--query" or "--state-dir" or "--output" or "--timeout" when i + 1 < args.Length:
-                result[args[i][2..]] = args[++i];
-                break;
-            default:
-                return null;
-        }
-    }
-
-    return result;
 }

@@ -8,7 +8,7 @@ const string Usage = "usage: Clickstream [--input FILE|DIR|kafka://HOST:PORT[,HO
     + "                   --output FILE|kafka://HOST:PORT/TOPIC [--bounded]]\n"
     + "  files: .jsonl, .msgpack or .avro (input optionally .gz); --bounded: read a topic to its end offsets at start, then finish";
 
-var arguments = ParseArguments(args);
+var arguments = CommandLine.Parse(args, ["bounded"], ["input", "query", "output"]);
 if (arguments is null)
 {
     Console.Error.WriteLine(Usage);
@@ -58,25 +58,4 @@ catch (Exception e) when (e is NotSupportedException or InvalidDataException or 
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
-}
-
-static Dictionary<string, string>? ParseArguments(string[] args)
-{
-    var result = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i < args.Length; i++)
-    {
-        switch (args[i])
-        {
-            case "--bounded":
-                result["bounded"] = "";
-                break;
-            case "--input" or "--query" or "--output" when i + 1 < args.Length:
-                result[args[i][2..]] = args[++i];
-                break;
-            default:
-                return null;
-        }
-    }
-
-    return result;
 }
