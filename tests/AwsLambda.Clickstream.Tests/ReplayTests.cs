@@ -1,3 +1,4 @@
+using StreamKit.Tests.Shared;
 namespace AwsLambda.Clickstream.Tests;
 
 /// <summary>
@@ -31,13 +32,13 @@ public sealed class ReplayTests : IClassFixture<ReplayTests.Deliveries>
                     args.Add("--flush");
                 }
 
-                var (exit, response, error) = Samples.Run(FunctionDll, [.. args]);
+                var (exit, response, error) = SampleProcess.Run(FunctionDll, [.. args]);
                 Assert.True(exit == 0, $"delivery {i}: exit {exit}: {error}");
                 Assert.Equal("{\"batchItemFailures\":[]}\n", response);
             }
 
             var expected = Path.Combine(work, "file.jsonl");
-            var file = Samples.Run("Clickstream.dll", "--input", _deliveries.InputFile, "--query", query, "--output", expected);
+            var file = SampleProcess.Run("Clickstream.dll", "--input", _deliveries.InputFile, "--query", query, "--output", expected);
             Assert.True(file.Exit == 0, file.Error);
 
             // Same lines in the same order: the file run's output order is deterministic, and the function's matches it
@@ -60,11 +61,11 @@ public sealed class ReplayTests : IClassFixture<ReplayTests.Deliveries>
     [Fact]
     public void Invoke_BadArguments_UsageAndExit2()
     {
-        var (exit, _, error) = Samples.Run(FunctionDll, "--invoke", "event.json", "--query", "tumbling");
+        var (exit, _, error) = SampleProcess.Run(FunctionDll, "--invoke", "event.json", "--query", "tumbling");
         Assert.Equal(2, exit);
         Assert.Contains("usage:", error, StringComparison.Ordinal);
 
-        (exit, _, error) = Samples.Run(FunctionDll, "--invoke", "event.json", "--query", "nope", "--state-dir", "s", "--output", "o.jsonl");
+        (exit, _, error) = SampleProcess.Run(FunctionDll, "--invoke", "event.json", "--query", "nope", "--state-dir", "s", "--output", "o.jsonl");
         Assert.Equal(2, exit);
         Assert.Contains("unknown query", error, StringComparison.Ordinal);
     }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using StreamKit.Tests.Shared;
 
 namespace AzureFunctions.Clickstream.Tests;
 
@@ -12,23 +12,8 @@ internal static class LocalInvoker
 
     private static Run Execute(string dll, string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            return new Run(-1, "", "the sample did not finish within 2 minutes\n" + error);
-        }
-
-        return new Run(process.ExitCode, output.Result, error);
+        var (exit, output, error) = SampleProcess.Run(dll, args);
+        return new Run(exit, output, error);
     }
 }
 

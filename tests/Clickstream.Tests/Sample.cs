@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using StreamKit.Tests.Shared;
 
 namespace Clickstream.Tests;
 
@@ -7,23 +7,7 @@ internal static class Sample
 {
     public static (int Exit, string Error) Execute(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Clickstream.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, "the sample did not finish within 2 minutes\n" + error);
-        }
-
-        _ = output.Result;
-        return (process.ExitCode, error);
+        var (exit, _, error) = SampleProcess.Run("Clickstream.dll", args);
+        return (exit, error);
     }
 }

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 
-namespace AwsLambda.Clickstream.Tests;
+namespace StreamKit.Tests.Shared;
 
-/// <summary>Runs a built sample as a user does: <c>dotnet X.dll ARGS</c>, one process per call.</summary>
-internal static class Samples
+/// <summary>Runs a built sample as a user does, <c>dotnet X.dll ARGS</c>, one process per call (linked into the sample test projects).</summary>
+internal static class SampleProcess
 {
+    /// <summary>Runs <paramref name="dll"/> (next to the test assembly) to completion, or kills it after two minutes.</summary>
+    /// <returns>The exit code (-1 when killed), standard output and standard error.</returns>
     public static (int Exit, string Output, string Error) Run(string dll, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
