@@ -90,11 +90,7 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
         {
             _value.ResetWrittenCount();
             _encoder.Encode(record, _value);
-            var value = _value.WrittenSpan;
-            if (_trim && value.Length > 0 && value[^1] == (byte)'\n')
-            {
-                value = value[..^(value.Length > 1 && value[^2] == (byte)'\r' ? 2 : 1)];
-            }
+            var value = _trim ? EncodedRecord.WithoutLineEnd(_value.WrittenSpan) : _value.WrittenSpan;
 
             _key.ResetWrittenCount();
             _keyWriter(record, _key);

@@ -91,6 +91,16 @@ public class RecordHeadersTests
         Assert.Equal("no tenant header", error);
     }
 
+    [Theory]
+    [InlineData("{}\n", "{}")]
+    [InlineData("{}\r\n", "{}")]
+    [InlineData("{}", "{}")]
+    [InlineData("\n", "")]
+    [InlineData("", "")]
+    [InlineData("a\nb\n", "a\nb")]
+    public void WithoutLineEnd_DropsOneTrailingLineEndOnly(string encoded, string expected) =>
+        Assert.Equal(expected, Encoding.UTF8.GetString(EncodedRecord.WithoutLineEnd(Encoding.UTF8.GetBytes(encoded))));
+
     private static List<string> Headers(RecordHeaders headers)
     {
         var list = new List<string>();
