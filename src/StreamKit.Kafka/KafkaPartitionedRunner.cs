@@ -99,9 +99,14 @@ public sealed class KafkaPartitionedRunner<T>
 
     /// <summary>
     /// Joins the group and runs a pipeline per assigned partition until cancelled (every runner then takes a final
-    /// checkpoint and the consumer leaves the group) or, when <see cref="KafkaSourceOptions.Bounded"/>, until every
-    /// partition assigned to this instance is read to its end.
+    /// checkpoint and the consumer leaves the group) or, when <see cref="KafkaSourceOptions.Bounded"/>, until the group
+    /// has committed every partition of the topics up to the end offsets seen at start.
     /// </summary>
+    /// <remarks>
+    /// A bounded instance whose own partitions are done stays in the group until the others' are done too (it checks
+    /// the group's committed offsets every poll interval), so that when another member stops or fails, its partitions
+    /// are reassigned here and read to their end instead of being left unread.
+    /// </remarks>
     /// <returns>A task that completes once every runner has checkpointed and the consumer is closed.</returns>
     /// <exception cref="InvalidOperationException">Called a second time.</exception>
     public async Task RunAsync(CancellationToken cancellationToken = default)
@@ -116,9 +121,15 @@ public sealed class KafkaPartitionedRunner<T>
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _stopping = stop.Token;
         _source = source;
+        var wholeGroup = _options.Source.Bounded && _options.Source.GroupId is not null;
         try
         {
             source.Start();
+            if (wholeGroup)
+            {
+                await source.ObserveGroupEndsAsync().ConfigureAwait(false);
+            }
+
             while (true)
             {
                 if (!source.CheckRunning())
@@ -139,7 +150,7 @@ public sealed class KafkaPartitionedRunner<T>
                     await failed.ConfigureAwait(false); // rethrows the partition runner's failure
                 }
 
-                if (finished)
+                if (finished && (!wholeGroup || await source.GroupCompletedAsync().ConfigureAwait(false)))
                 {
                     break;
                 }

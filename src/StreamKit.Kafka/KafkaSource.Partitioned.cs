@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using StreamKit.Kafka.Internal;
 using StreamKit.Records;
 
@@ -13,6 +14,7 @@ public sealed partial class KafkaSource
     private int _partitionReadersWaiting;
     private Action<List<TopicPartition>>? _partitionsAssigned;
     private Action<List<TopicPartitionOffset>>? _partitionsRevoking;
+    private Dictionary<TopicPartition, long>? _groupEnds;
 
     /// <summary>
     /// Switches the source to per-partition reading: <paramref name="assigned"/> runs on the consume thread after an
@@ -28,6 +30,69 @@ public sealed partial class KafkaSource
 
         _partitionsAssigned = assigned;
         _partitionsRevoking = revoking;
+    }
+
+    /// <summary>
+    /// Bounded group runs: notes the end offset of every partition of the topics now, at start, so that
+    /// <see cref="GroupCompletedAsync"/> can tell when the whole group (not just this instance) has read them all.
+    /// </summary>
+    internal async Task ObserveGroupEndsAsync()
+    {
+        using var admin = new DependentAdminClientBuilder(_consumer!.Handle).Build();
+        var partitions = AllTopicPartitions();
+        var options = new ListOffsetsOptions { RequestTimeout = _options.RequestTimeout };
+        var earliest = await admin.ListOffsetsAsync(Specs(partitions, OffsetSpec.Earliest()), options).ConfigureAwait(false);
+        var latest = await admin.ListOffsetsAsync(Specs(partitions, OffsetSpec.Latest()), options).ConfigureAwait(false);
+        var starts = new Dictionary<TopicPartition, long>();
+        foreach (var info in earliest.ResultInfos)
+        {
+            starts[info.TopicPartitionOffsetError.TopicPartition] = info.TopicPartitionOffsetError.Offset.Value;
+        }
+
+        var ends = new Dictionary<TopicPartition, long>();
+        foreach (var info in latest.ResultInfos)
+        {
+            var partition = info.TopicPartitionOffsetError.TopicPartition;
+            var end = info.TopicPartitionOffsetError.Offset.Value;
+            if (end > starts.GetValueOrDefault(partition))
+            {
+                ends[partition] = end; // empty partitions have nothing to wait for
+            }
+        }
+
+        _groupEnds = ends;
+
+        static List<TopicPartitionOffsetSpec> Specs(List<TopicPartition> partitions, OffsetSpec spec) =>
+            partitions.ConvertAll(p => new TopicPartitionOffsetSpec { TopicPartition = p, OffsetSpec = spec });
+    }
+
+    /// <summary>
+    /// Whether the group's committed offsets have reached the end offsets noted at start on every partition: the bounded
+    /// job is done everywhere. An instance whose own partitions are done keeps its place in the group until then, so
+    /// partitions of a member that leaves are reassigned to it instead of being left unread.
+    /// </summary>
+    internal async Task<bool> GroupCompletedAsync()
+    {
+        var ends = _groupEnds ?? throw new InvalidOperationException("ObserveGroupEndsAsync was not called.");
+        if (ends.Count == 0)
+        {
+            return true;
+        }
+
+        using var admin = new DependentAdminClientBuilder(_consumer!.Handle).Build();
+        var results = await admin.ListConsumerGroupOffsetsAsync(
+            [new ConsumerGroupTopicPartitions(_options.GroupId, [.. ends.Keys])],
+            new ListConsumerGroupOffsetsOptions { RequestTimeout = _options.RequestTimeout }).ConfigureAwait(false);
+        foreach (var committed in results[0].Partitions)
+        {
+            // A committed offset is the next to read: at the end offset, everything before it is applied.
+            if (ends.TryGetValue(committed.TopicPartition, out var end) && (committed.Offset == Offset.Unset || committed.Offset.Value < end))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Starts the consume loop without reading (the partition readers read).</summary>

@@ -75,6 +75,52 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
         Assert.Equal(expected, Sorted(a.Results.Concat(b.Results)));
     }
 
+    [Fact]
+    public async Task Bounded_InstanceWhoseOwnPartitionsAreDone_StaysInTheGroupAndFinishesAStoppedMembersPartitions()
+    {
+        var (topic, lines) = ProduceKeyed();
+        var expected = await FileRunAsync(lines);
+        var group = "partitioned-" + Guid.NewGuid().ToString("N");
+        var store = new InMemoryStateStore();
+        var slow = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1);
+        var fast = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 100);
+        using var stopSlow = new CancellationTokenSource();
+        var runSlow = slow.Runner.RunAsync(stopSlow.Token);
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (slow.Runner.RunningPartitions.Count < 4 || slow.Runner.Counters.Processed < 200)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first instance did not start in time");
+            await Task.Delay(20);
+        }
+
+        // The fast instance joins, takes half the partitions and reads them to their end long before the slow one.
+        var runFast = fast.Runner.RunAsync();
+        while (!(fast.Runner.RunningPartitions.Count > 0 && slow.Runner.RunningPartitions.Count > 0
+            && fast.Runner.RunningPartitions.Count + slow.Runner.RunningPartitions.Count == 4
+            && fast.Runner.Counters.Processed > 0))
+        {
+            Assert.False(runSlow.IsCompleted || runFast.IsCompleted, "an instance ended before the partitions were split");
+            Assert.True(DateTime.UtcNow < deadline, "the instances did not split the partitions in time");
+            await Task.Delay(20);
+        }
+
+        // Its own partitions done (nothing processed for a second), it must stay: the group's job is not.
+        for (var last = -1L; fast.Runner.Counters.Processed != last;)
+        {
+            last = fast.Runner.Counters.Processed;
+            await Task.Delay(1000);
+        }
+
+        Assert.False(runSlow.IsCompleted, "the slow instance finished before it was stopped: the test proves nothing");
+        Assert.False(runFast.IsCompleted, "the fast instance left the group while the slow one still had records to read");
+
+        await stopSlow.CancelAsync();
+        await runSlow.WaitAsync(s_timeout);
+        await runFast.WaitAsync(s_timeout);
+        Assert.Equal(Messages, fast.Runner.Counters.Processed + slow.Runner.Counters.Processed);
+        Assert.Equal(expected, Sorted(fast.Results.Concat(slow.Results)));
+    }
+
     /// <summary>Readings with event times in order, keyed (and so partitioned) by sensor.</summary>
     private (string Topic, List<string> Lines) ProduceKeyed()
     {
