@@ -99,13 +99,14 @@ public sealed class KafkaPartitionedRunner<T>
 
     /// <summary>
     /// Joins the group and runs a pipeline per assigned partition until cancelled (every runner then takes a final
-    /// checkpoint and the consumer leaves the group) or, when <see cref="KafkaSourceOptions.Bounded"/>, until the group
-    /// has committed every partition of the topics up to the end offsets seen at start.
+    /// checkpoint and the consumer leaves the group) or, when <see cref="KafkaSourceOptions.Bounded"/>, until every
+    /// partition of the topics has been read, by this instance or another of the group, to the end offsets seen at start.
     /// </summary>
     /// <remarks>
-    /// A bounded instance whose own partitions are done stays in the group until the others' are done too (it checks
-    /// the group's committed offsets every poll interval), so that when another member stops or fails, its partitions
-    /// are reassigned here and read to their end instead of being left unread.
+    /// A bounded instance whose own partitions are done stays in the group until every partition's pipeline has read to
+    /// the end offsets seen at start and closed its windows (a completion marker per partition in the state store, checked
+    /// every poll interval), so that when another member stops or fails, its partitions are reassigned here and finished
+    /// instead of being left unread or with their last windows open.
     /// </remarks>
     /// <returns>A task that completes once every runner has checkpointed and the consumer is closed.</returns>
     /// <exception cref="InvalidOperationException">Called a second time.</exception>
@@ -121,13 +122,13 @@ public sealed class KafkaPartitionedRunner<T>
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _stopping = stop.Token;
         _source = source;
-        var wholeGroup = _options.Source.Bounded && _options.Source.GroupId is not null;
+        Dictionary<string, long>? groupEnds = null;
         try
         {
             source.Start();
-            if (wholeGroup)
+            if (_options.Source.Bounded && _options.Source.GroupId is not null)
             {
-                await source.ObserveGroupEndsAsync().ConfigureAwait(false);
+                groupEnds = await source.ObserveEndOffsetsAsync().ConfigureAwait(false);
             }
 
             while (true)
@@ -150,7 +151,7 @@ public sealed class KafkaPartitionedRunner<T>
                     await failed.ConfigureAwait(false); // rethrows the partition runner's failure
                 }
 
-                if (finished && (!wholeGroup || await source.GroupCompletedAsync().ConfigureAwait(false)))
+                if (finished && (groupEnds is null || await GroupCompletedAsync(groupEnds).ConfigureAwait(false)))
                 {
                     break;
                 }
@@ -268,6 +269,34 @@ public sealed class KafkaPartitionedRunner<T>
         }
     }
 
+    /// <summary>The state key of the marker saying a bounded run read <paramref name="partition"/> to its end and closed its windows.</summary>
+    private string CompletedKey(string partition) => _options.StateKeyPrefix + "/" + partition + ".completed";
+
+    private async Task MarkCompletedAsync(string partition, long end)
+    {
+        var store = _options.StateStore!;
+        var key = CompletedKey(partition);
+        var data = new byte[sizeof(long)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(data, end);
+        await store.SaveAsync(key, data, await store.GetVersionAsync(key).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether every partition has a completion marker at or past the end offset this instance saw at start.</summary>
+    private async Task<bool> GroupCompletedAsync(Dictionary<string, long> ends)
+    {
+        foreach (var (partition, end) in ends)
+        {
+            var marker = await _options.StateStore!.LoadAsync(CompletedKey(partition)).ConfigureAwait(false);
+            if (marker is not { } stored || stored.Data.Length != sizeof(long)
+                || System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(stored.Data.Span) < end)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private async Task RunPartitionAsync(string name, PartitionRun run, Task previous, CancellationToken cancellationToken)
     {
         await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -292,6 +321,11 @@ public sealed class KafkaPartitionedRunner<T>
         try
         {
             await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+            if (_options.Source.Bounded && !cancellationToken.IsCancellationRequested)
+            {
+                // Read to its end and its windows closed (not stopped by a revoke): the group's job is done here.
+                await MarkCompletedAsync(name, _source!.EndOffsetOf(name)).ConfigureAwait(false);
+            }
         }
         finally
         {

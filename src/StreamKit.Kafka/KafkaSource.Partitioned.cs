@@ -14,7 +14,6 @@ public sealed partial class KafkaSource
     private int _partitionReadersWaiting;
     private Action<List<TopicPartition>>? _partitionsAssigned;
     private Action<List<TopicPartitionOffset>>? _partitionsRevoking;
-    private Dictionary<TopicPartition, long>? _groupEnds;
 
     /// <summary>
     /// Switches the source to per-partition reading: <paramref name="assigned"/> runs on the consume thread after an
@@ -33,10 +32,10 @@ public sealed partial class KafkaSource
     }
 
     /// <summary>
-    /// Bounded group runs: notes the end offset of every partition of the topics now, at start, so that
-    /// <see cref="GroupCompletedAsync"/> can tell when the whole group (not just this instance) has read them all.
+    /// Bounded group runs: the end offset (high watermark) of every non-empty partition of the topics, read now, at
+    /// start, by partition name: what the whole group must have read before this instance may leave.
     /// </summary>
-    internal async Task ObserveGroupEndsAsync()
+    internal async Task<Dictionary<string, long>> ObserveEndOffsetsAsync()
     {
         using var admin = new DependentAdminClientBuilder(_consumer!.Handle).Build();
         var partitions = AllTopicPartitions();
@@ -49,50 +48,30 @@ public sealed partial class KafkaSource
             starts[info.TopicPartitionOffsetError.TopicPartition] = info.TopicPartitionOffsetError.Offset.Value;
         }
 
-        var ends = new Dictionary<TopicPartition, long>();
+        var ends = new Dictionary<string, long>();
         foreach (var info in latest.ResultInfos)
         {
             var partition = info.TopicPartitionOffsetError.TopicPartition;
             var end = info.TopicPartitionOffsetError.Offset.Value;
             if (end > starts.GetValueOrDefault(partition))
             {
-                ends[partition] = end; // empty partitions have nothing to wait for
+                ends[KafkaPartitionName.Format(partition.Topic, partition.Partition.Value)] = end; // empty ones: nothing to wait for
             }
         }
 
-        _groupEnds = ends;
+        return ends;
 
         static List<TopicPartitionOffsetSpec> Specs(List<TopicPartition> partitions, OffsetSpec spec) =>
             partitions.ConvertAll(p => new TopicPartitionOffsetSpec { TopicPartition = p, OffsetSpec = spec });
     }
 
-    /// <summary>
-    /// Whether the group's committed offsets have reached the end offsets noted at start on every partition: the bounded
-    /// job is done everywhere. An instance whose own partitions are done keeps its place in the group until then, so
-    /// partitions of a member that leaves are reassigned to it instead of being left unread.
-    /// </summary>
-    internal async Task<bool> GroupCompletedAsync()
+    /// <summary>Bounded mode: the end offset <paramref name="partition"/> is read to, or -1 when not known here.</summary>
+    internal long EndOffsetOf(string partition)
     {
-        var ends = _groupEnds ?? throw new InvalidOperationException("ObserveGroupEndsAsync was not called.");
-        if (ends.Count == 0)
+        lock (_gate)
         {
-            return true;
+            return _byName.TryGetValue(partition, out var buffer) ? buffer.End : -1;
         }
-
-        using var admin = new DependentAdminClientBuilder(_consumer!.Handle).Build();
-        var results = await admin.ListConsumerGroupOffsetsAsync(
-            [new ConsumerGroupTopicPartitions(_options.GroupId, [.. ends.Keys])],
-            new ListConsumerGroupOffsetsOptions { RequestTimeout = _options.RequestTimeout }).ConfigureAwait(false);
-        foreach (var committed in results[0].Partitions)
-        {
-            // A committed offset is the next to read: at the end offset, everything before it is applied.
-            if (ends.TryGetValue(committed.TopicPartition, out var end) && (committed.Offset == Offset.Unset || committed.Offset.Value < end))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Starts the consume loop without reading (the partition readers read).</summary>
