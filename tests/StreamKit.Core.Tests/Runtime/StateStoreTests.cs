@@ -100,10 +100,12 @@ public class StateStoreTests : IDisposable
         const int Size = 256 * 1024;
         var version = await store.SaveAsync("pipeline", Filled(Size, 0), null);
         using var done = new CancellationTokenSource();
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var saving = 0;
+        var loadsDuringSaves = 0;
 
         var reader = Task.Run(async () =>
         {
-            var loads = 0;
             while (!done.IsCancellationRequested)
             {
                 var loaded = await store.LoadAsync("pipeline");
@@ -111,19 +113,26 @@ public class StateStoreTests : IDisposable
                 Assert.Equal(Size, data.Length);
                 Assert.Equal(-1, data.IndexOfAnyExcept(data[0])); // one snapshot, never a mix
                 Assert.Equal(long.Parse(loaded.Value.Version, System.Globalization.CultureInfo.InvariantCulture) - 1, data[0]); // and its own version
-                loads++;
+                reading.TrySetResult();
+                if (Volatile.Read(ref saving) == 1)
+                {
+                    Interlocked.Increment(ref loadsDuringSaves);
+                }
             }
-
-            return loads;
         });
 
-        for (var i = 1; i < 40; i++)
+        // The store saves synchronously: start saving only once the reader runs, and go on until it has read during
+        // the saves (at most 250 saves: the snapshot's byte is its version).
+        await reading.Task;
+        Volatile.Write(ref saving, 1);
+        for (var i = 1; i < 250 && (i < 40 || Volatile.Read(ref loadsDuringSaves) < 5); i++)
         {
             version = await store.SaveAsync("pipeline", Filled(Size, (byte)i), version);
         }
 
         await done.CancelAsync();
-        Assert.True(await reader > 0);
+        await reader;
+        Assert.True(loadsDuringSaves >= 5, $"only {loadsDuringSaves} loads ran during the saves");
         Assert.Equal(["pipeline.state"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName));
     }
 
