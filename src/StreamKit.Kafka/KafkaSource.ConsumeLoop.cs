@@ -169,24 +169,19 @@ public sealed partial class KafkaSource
             return default;
         }
 
-        var length = 0;
-        for (var i = 0; i < headers.Count; i++)
-        {
-            length += RecordHeaders.EncodedLength(Encoding.UTF8.GetByteCount(headers[i].Key), headers[i].GetValueBytes()?.Length ?? 0);
-        }
-
-        if (_headerScratch.Length < length)
-        {
-            _headerScratch = new byte[Math.Max(length, _headerScratch.Length * 2)];
-        }
-
         Span<byte> name = stackalloc byte[256];
         var written = 0;
         for (var i = 0; i < headers.Count; i++)
         {
             var key = headers[i].Key;
-            var nameBytes = Encoding.UTF8.GetByteCount(key) <= name.Length ? name[..Encoding.UTF8.GetBytes(key, name)] : Encoding.UTF8.GetBytes(key);
+            var nameBytes = Encoding.UTF8.GetMaxByteCount(key.Length) <= name.Length ? name[..Encoding.UTF8.GetBytes(key, name)] : Encoding.UTF8.GetBytes(key);
             var value = headers[i].GetValueBytes();
+            var needed = written + RecordHeaders.EncodedLength(nameBytes.Length, value?.Length ?? 0);
+            if (_headerScratch.Length < needed)
+            {
+                Array.Resize(ref _headerScratch, Math.Max(needed, _headerScratch.Length * 2));
+            }
+
             written += RecordHeaders.Encode(_headerScratch.AsSpan(written), nameBytes, value, isNull: value is null);
         }
 

@@ -67,8 +67,9 @@ public sealed class RawRecordBatch : IDisposable
     /// <param name="position">Where the record sits in its partition (offset, sequence, byte offset); increases within a partition.</param>
     /// <param name="timestamp">The source's timestamp in Unix epoch milliseconds, or 0 when it has none.</param>
     /// <param name="error">A framing error found by the source (oversized, truncated): the runner dead-letters the record with this reason instead of decoding it.</param>
-    public void Add(ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null) =>
-        AddPrefixed(default, value, key, position, timestamp, error);
+    /// <param name="headers">The record's headers, already encoded (see <see cref="RecordHeaders"/>), or none.</param>
+    public void Add(ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null, RecordHeaders headers = default) =>
+        AddPrefixed(default, value, key, position, timestamp, error, headers);
 
     /// <summary>Appends a record whose payload is <paramref name="prefix"/> followed by <paramref name="value"/>, copying each once.</summary>
     /// <remarks>For sources that frame payloads (a schema header before an Avro body) without building them in a scratch buffer first.</remarks>
@@ -78,9 +79,11 @@ public sealed class RawRecordBatch : IDisposable
     /// <param name="position">Where the record sits in its partition; increases within a partition.</param>
     /// <param name="timestamp">The source's timestamp in Unix epoch milliseconds, or 0.</param>
     /// <param name="error">A framing error found by the source, or <see langword="null"/>.</param>
-    public void AddPrefixed(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null)
+    /// <param name="headers">The record's headers, already encoded (see <see cref="RecordHeaders"/>), or none.</param>
+    public void AddPrefixed(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long position, long timestamp, string? error = null, RecordHeaders headers = default)
     {
-        var needed = _bytesLength + prefix.Length + value.Length + key.Length;
+        var encodedHeaders = headers.Encoded;
+        var needed = _bytesLength + prefix.Length + value.Length + key.Length + encodedHeaders.Length;
         if (needed > _bytes.Length)
         {
             Grow(ref _bytes, _bytesLength, needed);
@@ -97,32 +100,9 @@ public sealed class RawRecordBatch : IDisposable
         prefix.CopyTo(_bytes.AsSpan(valueOffset));
         value.CopyTo(_bytes.AsSpan(valueOffset + prefix.Length));
         var valueLength = prefix.Length + value.Length;
-        _bytesLength = valueOffset + valueLength;
-        _entries[_count++] = new Entry(valueOffset, valueLength, keyOffset, key.Length, position, timestamp, error, 0);
-    }
-
-    /// <summary>Adds a header to the record added last (call it right after <c>Add</c>, once per header, in order).</summary>
-    /// <param name="name">The header's name (UTF-8).</param>
-    /// <param name="value">Its value.</param>
-    /// <param name="isNull">A null value, as Kafka distinguishes it from an empty one.</param>
-    /// <exception cref="InvalidOperationException">No record was added yet.</exception>
-    public void AddHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isNull = false)
-    {
-        if (_count == 0)
-        {
-            throw new InvalidOperationException("Add a record before its headers.");
-        }
-
-        var length = RecordHeaders.EncodedLength(name.Length, isNull ? 0 : value.Length);
-        if (_bytesLength + length > _bytes.Length)
-        {
-            Grow(ref _bytes, _bytesLength, _bytesLength + length);
-        }
-
-        // The last record's headers follow its value, and nothing was appended after them.
-        _bytesLength += RecordHeaders.Encode(_bytes.AsSpan(_bytesLength), name, value, isNull);
-        ref var last = ref _entries[_count - 1];
-        last = last with { HeadersLength = last.HeadersLength + length };
+        encodedHeaders.CopyTo(_bytes.AsSpan(valueOffset + valueLength)); // headers follow the value
+        _bytesLength = valueOffset + valueLength + encodedHeaders.Length;
+        _entries[_count++] = new Entry(valueOffset, valueLength, keyOffset, key.Length, position, timestamp, error, encodedHeaders.Length);
     }
 
     /// <summary>Empties the batch, keeping its buffers.</summary>

@@ -184,11 +184,13 @@ internal sealed class Chunk
         while (_next < _count && moved < limit && !batch.IsFull)
         {
             ref readonly var e = ref _entries[_next++];
-            batch.Add(_bytes.AsSpan(e.ValueOffset, e.ValueLength), _bytes.AsSpan(e.KeyOffset, e.KeyLength), e.Offset, e.Timestamp, e.Error);
-            foreach (var header in new RecordHeaders(_bytes.AsSpan(e.ValueOffset + e.ValueLength, e.HeadersLength)))
-            {
-                batch.AddHeader(header.Name, header.Value, header.IsNull);
-            }
+            batch.Add(
+                _bytes.AsSpan(e.ValueOffset, e.ValueLength),
+                _bytes.AsSpan(e.KeyOffset, e.KeyLength),
+                e.Offset,
+                e.Timestamp,
+                e.Error,
+                new RecordHeaders(_bytes.AsSpan(e.ValueOffset + e.ValueLength, e.HeadersLength)));
 
             last = e.Offset;
             moved++;

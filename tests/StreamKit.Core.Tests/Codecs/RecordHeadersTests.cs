@@ -7,23 +7,17 @@ namespace StreamKit.Core.Tests.Codecs;
 public class RecordHeadersTests
 {
     [Fact]
-    public void AddHeader_TravelsWithItsRecord_InOrderWithRepeatsNullsAndEmpties()
+    public void Headers_TravelWithTheirRecord_InOrderWithRepeatsNullsAndEmpties()
     {
         using var batch = new RawRecordBatch(2);
-        batch.Add("a"u8, "k1"u8, 1, 10);
-        batch.AddHeader("trace"u8, "t-1"u8);
-        batch.AddHeader("tenant"u8, "blue"u8);
-        batch.AddHeader("trace"u8, "t-2"u8);
+        batch.Add("a"u8, "k1"u8, 1, 10, headers: new RecordHeaders(Encoded(("trace", "t-1"), ("tenant", "blue"), ("trace", "t-2"))));
         batch.Add("b"u8, default, 2, 20);
-        batch.Add("c"u8, "k3"u8, 3, 30);
-        batch.AddHeader("empty"u8, default);
-        batch.AddHeader("nothing"u8, "ignored"u8, isNull: true);
+        batch.Add("c"u8, "k3"u8, 3, 30, headers: new RecordHeaders(Encoded(("empty", ""), ("nothing", null))));
 
         // Growing past the initial capacity keeps every record's headers with it.
         for (var i = 4; i < 200; i++)
         {
-            batch.Add(Encoding.UTF8.GetBytes(new string('x', 300)), default, i, i);
-            batch.AddHeader("n"u8, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            batch.Add(Encoding.UTF8.GetBytes(new string('x', 300)), default, i, i, headers: new RecordHeaders(Encoded(("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
         }
 
         Assert.Equal(["trace=t-1", "tenant=blue", "trace=t-2"], Headers(batch[0].Headers));
@@ -43,16 +37,6 @@ public class RecordHeadersTests
             Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Encoding.UTF8.GetString(n));
             Assert.Equal(300, batch[i - 1].Value.Length);
         }
-    }
-
-    [Fact]
-    public void AddHeader_BeforeAnyRecord_Throws()
-    {
-        using var batch = new RawRecordBatch(2);
-        Assert.Throws<InvalidOperationException>(() => batch.AddHeader("h"u8, "v"u8));
-        batch.Add("a"u8, default, 1, 0);
-        batch.Clear();
-        Assert.Throws<InvalidOperationException>(() => batch.AddHeader("h"u8, "v"u8));
     }
 
     [Fact]
@@ -79,8 +63,7 @@ public class RecordHeadersTests
             return null;
         });
         using var batch = new RawRecordBatch(2);
-        batch.Add("7"u8, "key"u8, 1, 0);
-        batch.AddHeader("tenant"u8, "blue"u8);
+        batch.Add("7"u8, "key"u8, 1, 0, headers: new RecordHeaders(Encoded(("tenant", "blue"))));
         batch.Add("8"u8, "key"u8, 2, 0);
 
         var first = default(Sample);
@@ -100,6 +83,21 @@ public class RecordHeadersTests
     [InlineData("a\nb\n", "a\nb")]
     public void WithoutLineEnd_DropsOneTrailingLineEndOnly(string encoded, string expected) =>
         Assert.Equal(expected, Encoding.UTF8.GetString(EncodedRecord.WithoutLineEnd(Encoding.UTF8.GetBytes(encoded))));
+
+    /// <summary>Headers in <see cref="RecordHeaders"/>' encoding; a null value is a null header.</summary>
+    private static byte[] Encoded(params (string Name, string? Value)[] headers)
+    {
+        var bytes = new List<byte>();
+        foreach (var (name, value) in headers)
+        {
+            var nameBytes = Encoding.UTF8.GetBytes(name);
+            var valueBytes = Encoding.UTF8.GetBytes(value ?? "");
+            var header = new byte[RecordHeaders.EncodedLength(nameBytes.Length, valueBytes.Length)];
+            bytes.AddRange(header.AsSpan(0, RecordHeaders.Encode(header, nameBytes, valueBytes, isNull: value is null)).ToArray());
+        }
+
+        return [.. bytes];
+    }
 
     private static List<string> Headers(RecordHeaders headers)
     {
