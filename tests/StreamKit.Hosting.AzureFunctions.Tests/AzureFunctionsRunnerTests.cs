@@ -42,7 +42,7 @@ public class AzureFunctionsRunnerTests : IDisposable
         }
 
         Assert.Empty(deadLetters.Letters);
-        Assert.Equal(Uninterrupted(lines), results);
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: false), results);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public class AzureFunctionsRunnerTests : IDisposable
         using var next = new FunctionProcess(store, sink, deadLetters);
         var replay = await next.Runner.RunEventHubsAsync(Partition, Bodies(deadLetters.Flushed), Positions(deadLetters.Flushed), Times(deadLetters.Flushed));
         Assert.Equal(new FunctionBatchResult(952, 0, 0, 0), replay);
-        Assert.Equal(Uninterrupted(lines), next.Canonical(sink.Flushed));
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: false), next.Canonical(sink.Flushed));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public class AzureFunctionsRunnerTests : IDisposable
         sink.Inner.DropUnflushed();
         var replay = await process.Runner.RunEventHubsAsync(Partition, Bodies(deadLetters.Flushed), Positions(deadLetters.Flushed), Times(deadLetters.Flushed));
         Assert.Equal(800, replay.Processed);
-        Assert.Equal(Uninterrupted(lines), process.Canonical(sink.Inner.Flushed));
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: false), process.Canonical(sink.Inner.Flushed));
     }
 
     [Fact]
@@ -198,7 +198,7 @@ public class AzureFunctionsRunnerTests : IDisposable
         sink.Failing = false;
         sink.Inner.DropUnflushed();
         Assert.Equal(600, (await RunBytesAsync(process, lines, 300, 900)).Processed);
-        Assert.Equal(Uninterrupted(lines), process.Canonical(sink.Inner.Flushed));
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: false), process.Canonical(sink.Inner.Flushed));
     }
 
     [Fact]
@@ -310,23 +310,6 @@ public class AzureFunctionsRunnerTests : IDisposable
         }
 
         return times;
-    }
-
-    /// <summary>The windows one pipeline's watermark closes over all of <paramref name="lines"/> in one go.</summary>
-    private static List<PageCount> Uninterrupted(List<string> lines)
-    {
-        var reference = new VisitPipeline();
-        var decoder = reference.Decoder();
-        var records = new Visit[lines.Count];
-        for (var i = 0; i < lines.Count; i++)
-        {
-            Assert.True(decoder.TryDecode(Utf8(lines[i]), ref records[i], out _));
-        }
-
-        reference.Pipeline.RegisterPartition(0);
-        reference.Pipeline.Process(records);
-        reference.Pipeline.FlushAsync().AsTask().GetAwaiter().GetResult();
-        return reference.Flushed();
     }
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);

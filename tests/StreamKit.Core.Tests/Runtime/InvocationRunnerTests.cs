@@ -26,7 +26,7 @@ public class InvocationRunnerTests : IDisposable
     public async Task Run_BatchesInNewProcessesSomeRedelivered_EqualsOneUninterruptedRun()
     {
         var lines = VisitData.Lines(3000, seed: 7);
-        var expected = Uninterrupted(lines);
+        var expected = VisitPipeline.ReferenceRun(lines, complete: true);
         var store = new FileStateStore(_dir.Path);
         var sink = new CollectingSink<WindowResult<int, long>>();
 
@@ -72,7 +72,7 @@ public class InvocationRunnerTests : IDisposable
         Assert.Equal(150, redelivered.Processed);
 
         await warm.Runner.CompleteAsync(Shard);
-        Assert.Equal(Uninterrupted(lines), warm.Canonical(sink.Flushed));
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: true), warm.Canonical(sink.Flushed));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public class InvocationRunnerTests : IDisposable
         // twice), but no count is inflated.
         var results = last.Canonical(sink.Flushed);
         Assert.NotEqual(results.Count, results.Distinct().Count());
-        Assert.Equal(Uninterrupted(lines), results.Distinct().ToList());
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: true), results.Distinct().ToList());
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public class InvocationRunnerTests : IDisposable
         Assert.Equal(952, rest.Processed);
         var last = NewProcess(store, sink);
         await last.Runner.CompleteAsync(Shard);
-        Assert.Equal(Uninterrupted(lines), last.Canonical(sink.Flushed));
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: true), last.Canonical(sink.Flushed));
     }
 
     [Fact]
@@ -275,7 +275,7 @@ public class InvocationRunnerTests : IDisposable
         var retry = await process.Runner.RunAsync(Batch(lines, 400, 800), s_noDeadline);
         Assert.Equal(400, retry.Processed);
         await process.Runner.CompleteAsync(Shard);
-        Assert.Equal(Uninterrupted(lines), process.Canonical(sink.Inner.Flushed));
+        Assert.Equal(VisitPipeline.ReferenceRun(lines, complete: true), process.Canonical(sink.Inner.Flushed));
     }
 
     [Fact]
@@ -297,23 +297,6 @@ public class InvocationRunnerTests : IDisposable
         Assert.Equal(Encoding.ASCII.GetString(Sequence(250)), letters.Letters[0].Sequence);
         Assert.All(letters.Letters, letter => Assert.Equal("clicks", letter.Source));
         Assert.Equal(100, await process.Runner.DeadLetterUnappliedAsync(redelivery, 400, "past the deadline", letters, "clicks"));
-    }
-
-    private static List<PageCount> Uninterrupted(List<string> lines)
-    {
-        var reference = new VisitPipeline();
-        var decoder = reference.Decoder();
-        var records = new Visit[lines.Count];
-        for (var i = 0; i < lines.Count; i++)
-        {
-            Assert.True(decoder.TryDecode(Utf8(lines[i]), ref records[i], out _));
-        }
-
-        reference.Pipeline.RegisterPartition(0);
-        reference.Pipeline.Process(records);
-        reference.Pipeline.Complete();
-        reference.Pipeline.FlushAsync().AsTask().GetAwaiter().GetResult();
-        return reference.Flushed();
     }
 
     private static InvocationBatch Batch(List<string> lines, int from, int to)

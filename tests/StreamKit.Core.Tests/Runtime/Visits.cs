@@ -64,6 +64,30 @@ internal sealed class VisitPipeline
             .To(_sink);
     }
 
+    /// <summary>The windows one pipeline gives over all of <paramref name="lines"/> in one batch: the reference for runs split into invocations.</summary>
+    /// <param name="lines">JSON lines, in order.</param>
+    /// <param name="complete">Close every window at the end (a flushed stream); otherwise only those its watermark closes.</param>
+    public static List<PageCount> ReferenceRun(List<string> lines, bool complete)
+    {
+        var reference = new VisitPipeline();
+        var decoder = reference.Decoder();
+        var records = new Visit[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            Assert.True(decoder.TryDecode(VisitData.Utf8(lines[i]), ref records[i], out _));
+        }
+
+        reference.Pipeline.RegisterPartition(0);
+        reference.Pipeline.Process(records);
+        if (complete)
+        {
+            reference.Pipeline.Complete();
+        }
+
+        reference.Pipeline.FlushAsync().AsTask().GetAwaiter().GetResult();
+        return reference.Flushed();
+    }
+
     public VisitCodec Codec { get; } = new();
 
     public CollectingSink<WindowResult<int, long>> Sink => (CollectingSink<WindowResult<int, long>>)_sink;
