@@ -6,9 +6,10 @@
 #
 # Cold start = process start -> first response posted to a loopback Runtime API server (the function's first
 # invocation: a 100-record Kinesis batch for the tumbling query), for the empty handler (the Runtime API loop alone)
-# and the clickstream function, each from the build output (JIT) and published ReadyToRun (the function also as a
-# ReadyToRun composite). Then the per-invocation figures for a 10,000-record Kinesis batch per query. Published
-# builds go to artifacts/lambda-coldstart (git-ignored).
+# and the clickstream function, each from the build output (JIT), published framework-dependent ReadyToRun (the
+# function also as a composite of its own assemblies), and published self-contained as one composite image with the
+# framework (the shape provided.al2023 runs: it has no .NET runtime). Then the per-invocation figures for a
+# 10,000-record Kinesis batch per query. Published builds go to artifacts/lambda-coldstart (git-ignored).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,16 +20,21 @@ cd "$root"
 dotnet build -c Release benchmarks/StreamKit.Lambda.Benchmarks
 dotnet build -c Release benchmarks/StreamKit.Lambda.EmptyFunction
 # The plain and the composite publish share obj/; ReadyToRun's incremental step would hand one the other's images.
-r2r_intermediate=samples/AwsLambda.Clickstream/obj/Release/net10.0/linux-x64/R2R
+publish() { # PROJECT OUTPUT ARGS...
+  rm -rf "$1/obj/Release/net10.0/linux-x64/R2R"
+  dotnet publish "$1" -c Release -r linux-x64 -p:PublishReadyToRun=true -o "$2" "${@:3}"
+  rm -rf "$1/obj/Release/net10.0/linux-x64/R2R"
+}
 for project in samples/AwsLambda.Clickstream benchmarks/StreamKit.Lambda.EmptyFunction; do
-  rm -rf "$r2r_intermediate"
-  dotnet publish "$project" -c Release -r linux-x64 -p:PublishReadyToRun=true --self-contained false -o "$out/r2r/$(basename "$project")"
+  name="$(basename "$project")"
+  publish "$project" "$out/r2r/$name" --self-contained false -p:PublishReadyToRunComposite=false
+  # The framework compiled into the same image: its generics over the app's types and the app's generics over int and
+  # long are precompiled too, which no framework-dependent build can do.
+  publish "$project" "$out/self-contained-composite/$name" --self-contained true -p:PublishReadyToRunComposite=true
 done
-# Composite: the app's assemblies compiled as one version bubble, so StreamKit's generic code instantiated over the
-# sample's types is precompiled too (plain ReadyToRun leaves those instantiations to the JIT).
-rm -rf "$r2r_intermediate"
-dotnet publish samples/AwsLambda.Clickstream -c Release -r linux-x64 -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
-  --self-contained false -o "$out/composite/AwsLambda.Clickstream"
+# Framework-dependent composite: the app's assemblies as one version bubble, so StreamKit's generic code over the
+# sample's own types is precompiled too (plain ReadyToRun leaves those instantiations to the JIT).
+publish samples/AwsLambda.Clickstream "$out/composite/AwsLambda.Clickstream" --self-contained false -p:PublishReadyToRunComposite=true
 
 bench=(dotnet benchmarks/StreamKit.Lambda.Benchmarks/bin/Release/net10.0/StreamKit.Lambda.Benchmarks.dll)
 echo "| variant | median (ms) | min (ms) | max (ms) |"
@@ -38,5 +44,7 @@ echo "| --- | ---: | ---: | ---: |"
   "clickstream function, JIT" samples/AwsLambda.Clickstream/bin/Release/net10.0/AwsLambda.Clickstream \
   "empty handler, ReadyToRun" "$out/r2r/StreamKit.Lambda.EmptyFunction/StreamKit.Lambda.EmptyFunction" \
   "clickstream function, ReadyToRun" "$out/r2r/AwsLambda.Clickstream/AwsLambda.Clickstream" \
-  "clickstream function, ReadyToRun composite" "$out/composite/AwsLambda.Clickstream/AwsLambda.Clickstream"
+  "clickstream function, ReadyToRun composite" "$out/composite/AwsLambda.Clickstream/AwsLambda.Clickstream" \
+  "empty handler, self-contained composite" "$out/self-contained-composite/StreamKit.Lambda.EmptyFunction/StreamKit.Lambda.EmptyFunction" \
+  "clickstream function, self-contained composite" "$out/self-contained-composite/AwsLambda.Clickstream/AwsLambda.Clickstream"
 "${bench[@]}" invoke 10000
