@@ -8,7 +8,8 @@
 # invocation: a 100-record Kinesis batch for the tumbling query), for the empty handler (the Runtime API loop alone)
 # and the clickstream function, each from the build output (JIT), published framework-dependent ReadyToRun (the
 # function also as a composite of its own assemblies), and published self-contained as one composite image with the
-# framework (the shape provided.al2023 runs: it has no .NET runtime). Then the per-invocation figures for a
+# framework (the shape provided.al2023 runs: it has no .NET runtime), the last also with its state in S3 (s3rver
+# through eng/test-peers.sh; the others keep it in a directory). Then the per-invocation figures for a
 # 10,000-record Kinesis batch per query. Published builds go to artifacts/lambda-coldstart (git-ignored).
 set -euo pipefail
 
@@ -36,6 +37,21 @@ done
 # sample's own types is precompiled too (plain ReadyToRun leaves those instantiations to the JIT).
 publish samples/AwsLambda.Clickstream "$out/composite/AwsLambda.Clickstream" --self-contained false -p:PublishReadyToRunComposite=true
 
+# The self-contained function once more with its state in S3 (s3rver, started by eng/test-peers.sh), configured as on
+# Lambda: a wrapper sets the bucket, the endpoint and s3rver's key pair, and a fresh key prefix per start (an empty
+# shard, as the directory variants start with an empty directory). The wrapper's /bin/sh exec is in its figure.
+s3_was_running=true
+eng/test-peers.sh status s3 >/dev/null 2>&1 || s3_was_running=false
+s3="$(eng/test-peers.sh start s3 | tail -1)"
+curl -s -o /dev/null -X PUT "$s3/coldstart"
+cat > "$out/s3-function.sh" <<EOF
+#!/bin/sh
+export CLICKSTREAM_STATE_BUCKET=coldstart CLICKSTREAM_STATE_PREFIX="run-\$\$-\$(date +%s%N)/" AWS_ENDPOINT_URL_S3=$s3 \\
+  AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+exec "$out/self-contained-composite/AwsLambda.Clickstream/AwsLambda.Clickstream"
+EOF
+chmod +x "$out/s3-function.sh"
+
 bench=(dotnet benchmarks/StreamKit.Lambda.Benchmarks/bin/Release/net10.0/StreamKit.Lambda.Benchmarks.dll)
 echo "| variant | median (ms) | min (ms) | max (ms) |"
 echo "| --- | ---: | ---: | ---: |"
@@ -46,5 +62,7 @@ echo "| --- | ---: | ---: | ---: |"
   "clickstream function, ReadyToRun" "$out/r2r/AwsLambda.Clickstream/AwsLambda.Clickstream" \
   "clickstream function, ReadyToRun composite" "$out/composite/AwsLambda.Clickstream/AwsLambda.Clickstream" \
   "empty handler, self-contained composite" "$out/self-contained-composite/StreamKit.Lambda.EmptyFunction/StreamKit.Lambda.EmptyFunction" \
-  "clickstream function, self-contained composite" "$out/self-contained-composite/AwsLambda.Clickstream/AwsLambda.Clickstream"
+  "clickstream function, self-contained composite" "$out/self-contained-composite/AwsLambda.Clickstream/AwsLambda.Clickstream" \
+  "clickstream function, self-contained composite, state in S3" "$out/s3-function.sh"
+$s3_was_running || eng/test-peers.sh stop s3
 "${bench[@]}" invoke 10000
