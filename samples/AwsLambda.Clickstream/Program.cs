@@ -22,22 +22,12 @@ if (args.Length == 0)
 }
 
 var arguments = CommandLine.Parse(args, ["flush"], ["invoke", "query", "state-dir", "output"]);
-if (arguments is null
-    || !arguments.TryGetValue("invoke", out var eventPath)
-    || !arguments.TryGetValue("query", out var query)
-    || !arguments.TryGetValue("state-dir", out var stateDirectory)
-    || !arguments.TryGetValue("output", out var output))
+if (!CommandLine.Validate(arguments, ["invoke", "query", "state-dir", "output"], Usage))
 {
-    Console.Error.WriteLine(Usage);
     return 2;
 }
 
-if (query is not ("filter" or "tumbling" or "hopping" or "sessions"))
-{
-    Console.Error.WriteLine($"error: unknown query '{query}'");
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
+var (eventPath, query, stateDirectory, output) = (arguments["invoke"], arguments["query"], arguments["state-dir"], arguments["output"]);
 
 if (!File.Exists(eventPath))
 {

@@ -16,22 +16,12 @@ const string Usage = "usage: AzureFunctions.Clickstream --invoke BATCH.json --qu
     + "  --flush: after the batch, close every open window of its partition; --timeout: the function timeout (default 300)";
 
 var arguments = CommandLine.Parse(args, ["flush"], ["invoke", "query", "state-dir", "output", "timeout"]);
-if (arguments is null
-    || !arguments.TryGetValue("invoke", out var batchPath)
-    || !arguments.TryGetValue("query", out var query)
-    || !arguments.TryGetValue("state-dir", out var stateDirectory)
-    || !arguments.TryGetValue("output", out var output))
+if (!CommandLine.Validate(arguments, ["invoke", "query", "state-dir", "output"], Usage))
 {
-    Console.Error.WriteLine(Usage);
     return 2;
 }
 
-if (query is not ("filter" or "tumbling" or "hopping" or "sessions"))
-{
-    Console.Error.WriteLine($"error: unknown query '{query}'");
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
+var (batchPath, query, stateDirectory, output) = (arguments["invoke"], arguments["query"], arguments["state-dir"], arguments["output"]);
 
 var timeout = TimeSpan.FromMinutes(5);
 if (arguments.TryGetValue("timeout", out var seconds))

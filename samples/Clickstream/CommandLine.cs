@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Clickstream;
 
 /// <summary>The samples' small command-line grammar: <c>--name value</c> options and bare <c>--flag</c>s, nothing else.</summary>
@@ -30,5 +32,42 @@ public static class CommandLine
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Checks what <see cref="Parse"/> read: every name in <paramref name="required"/> present, and the query (when
+    /// given) one of <c>filter</c>, <c>tumbling</c>, <c>hopping</c>, <c>sessions</c>. Otherwise writes the problem and
+    /// <paramref name="usage"/> to standard error.
+    /// </summary>
+    /// <returns>Whether the arguments can be used; when not, the program should exit with 2.</returns>
+    public static bool Validate([NotNullWhen(true)] Dictionary<string, string>? arguments, ReadOnlySpan<string> required, string usage)
+    {
+        if (arguments is null || !ContainsAll(arguments, required))
+        {
+            Console.Error.WriteLine(usage);
+            return false;
+        }
+
+        if (arguments.TryGetValue("query", out var query) && query is not ("filter" or "tumbling" or "hopping" or "sessions"))
+        {
+            Console.Error.WriteLine($"error: unknown query '{query}'");
+            Console.Error.WriteLine(usage);
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool ContainsAll(Dictionary<string, string> arguments, ReadOnlySpan<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (!arguments.ContainsKey(name))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

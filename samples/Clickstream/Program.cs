@@ -20,18 +20,12 @@ if (arguments.Count == 0)
     return await Summary.RunAsync();
 }
 
-if (!arguments.TryGetValue("input", out var input) || !arguments.TryGetValue("query", out var query) || !arguments.TryGetValue("output", out var output))
+if (!CommandLine.Validate(arguments, ["input", "query", "output"], Usage))
 {
-    Console.Error.WriteLine(Usage);
     return 2;
 }
 
-if (query is not ("filter" or "tumbling" or "hopping" or "sessions"))
-{
-    Console.Error.WriteLine($"error: unknown query '{query}'");
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
+var (input, query, output) = (arguments["input"], arguments["query"], arguments["output"]);
 
 if (!KafkaJobs.IsKafka(input) && !File.Exists(input) && !Directory.Exists(input))
 {
