@@ -8,8 +8,6 @@ namespace StreamKit.Hosting.AwsLambda.Tests;
 
 public class KafkaTests
 {
-    private const string NoFailures = """{"batchItemFailures":[]}""";
-
     [Fact]
     public async Task Golden_Event_RecordReachesThePipelineWithTopicPartitionOffsetAndTimestamp()
     {
@@ -17,7 +15,7 @@ public class KafkaTests
 
         var response = await process.InvokeAsync(TestEvents.Golden("kafka-event.json"));
 
-        Assert.Equal(NoFailures, response);
+        Assert.Equal(FunctionHarness.NoFailures, response);
         Assert.Equal(new InvocationResult(1, 1, 0, 0), process.Function.LastResult);
         Assert.Equal(["mytopic-0"], process.Function.LastPartitions);
         Assert.Equal(["Hello, this is a test."], process.Decoded);
@@ -34,7 +32,7 @@ public class KafkaTests
 
         var response = await process.InvokeAsync(Event());
 
-        Assert.Equal(NoFailures, response);
+        Assert.Equal(FunctionHarness.NoFailures, response);
         Assert.Equal(["clicks-1", "clicks-0"], process.Function.LastPartitions);
         Assert.Equal(new InvocationResult(4, 3, 0, 1), process.Function.LastResult);
         Assert.Equal(["a", "b", "c"], process.Decoded);
@@ -55,7 +53,7 @@ public class KafkaTests
         await new FunctionHarness(LambdaEventSource.Kafka, store).InvokeAsync(Event());
 
         var retry = new FunctionHarness(LambdaEventSource.Kafka, store);
-        Assert.Equal(NoFailures, await retry.InvokeAsync(Event()));
+        Assert.Equal(FunctionHarness.NoFailures, await retry.InvokeAsync(Event()));
 
         Assert.Equal(new InvocationResult(4, 0, 4, 0), retry.Function.LastResult);
         Assert.Empty(retry.Decoded);
@@ -73,7 +71,7 @@ public class KafkaTests
         Assert.Equal(1024, slow.Function.LastResult.Taken);
 
         var retry = new FunctionHarness(LambdaEventSource.Kafka, store);
-        Assert.Equal(NoFailures, await retry.InvokeAsync(big));
+        Assert.Equal(FunctionHarness.NoFailures, await retry.InvokeAsync(big));
         Assert.Equal(new InvocationResult(1500, 476, 1024, 0), retry.Function.LastResult);
     }
 

@@ -12,7 +12,6 @@ public class KinesisTests : IDisposable
 {
     private const string GoldenFirst = "49568167373333333333333333333333333333333333333333333333";
     private const string GoldenSecond = "49568167373333333334444444444444444444444444444444444444";
-    private const string NoFailures = """{"batchItemFailures":[]}""";
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -24,7 +23,7 @@ public class KinesisTests : IDisposable
 
         var response = await process.InvokeAsync(TestEvents.Golden("kinesis-event.json"));
 
-        Assert.Equal(NoFailures, response);
+        Assert.Equal(FunctionHarness.NoFailures, response);
         Assert.Equal(new InvocationResult(2, 2, 0, 0), process.Function.LastResult);
         Assert.Equal(["shardId-000000000000"], process.Function.LastPartitions);
         Assert.Equal(["Hello World", "Hello World"], process.Decoded);
@@ -41,7 +40,7 @@ public class KinesisTests : IDisposable
 
         var response = await process.InvokeAsync([0xEF, 0xBB, 0xBF, .. TestEvents.Golden("kinesis-event.json")]);
 
-        Assert.Equal(NoFailures, response);
+        Assert.Equal(FunctionHarness.NoFailures, response);
         Assert.Equal(2, process.Function.LastResult.Processed);
     }
 
@@ -54,14 +53,14 @@ public class KinesisTests : IDisposable
 
         // A lost response: the whole event again, to a fresh instance.
         var retry = new FunctionHarness(LambdaEventSource.Kinesis, store);
-        Assert.Equal(NoFailures, await retry.InvokeAsync(golden));
+        Assert.Equal(FunctionHarness.NoFailures, await retry.InvokeAsync(golden));
         Assert.Equal(new InvocationResult(2, 0, 2, 0), retry.Function.LastResult);
 
         // BisectBatchOnFunctionError: each half alone.
         foreach (var half in new[] { OnlyRecord(golden, 0), OnlyRecord(golden, 1) })
         {
             var bisected = new FunctionHarness(LambdaEventSource.Kinesis, store);
-            Assert.Equal(NoFailures, await bisected.InvokeAsync(half));
+            Assert.Equal(FunctionHarness.NoFailures, await bisected.InvokeAsync(half));
             Assert.Equal(new InvocationResult(1, 0, 1, 0), bisected.Function.LastResult);
             Assert.Empty(bisected.Decoded);
         }
@@ -95,7 +94,7 @@ public class KinesisTests : IDisposable
 
         // Kinesis redelivers from the lowest reported sequence number.
         var next = new FunctionHarness(LambdaEventSource.Kinesis, store);
-        Assert.Equal(NoFailures, await next.InvokeAsync(TestEvents.Kinesis(1024, 1500)));
+        Assert.Equal(FunctionHarness.NoFailures, await next.InvokeAsync(TestEvents.Kinesis(1024, 1500)));
         Assert.Equal(476, next.Function.LastResult.Processed);
     }
 
@@ -107,7 +106,7 @@ public class KinesisTests : IDisposable
 
         var response = await process.InvokeAsync(json);
 
-        Assert.Equal(NoFailures, response);
+        Assert.Equal(FunctionHarness.NoFailures, response);
         Assert.Equal(new InvocationResult(3, 2, 0, 1), process.Function.LastResult);
         var letter = Assert.Single(process.DeadLetters.Flushed);
         Assert.Equal("not*base64!", letter.PayloadText);
@@ -141,7 +140,7 @@ public class KinesisTests : IDisposable
             .Replace("\"eventID\":\"shardId-", "\"eventID\":\"shardId\\u002D", StringComparison.Ordinal));
         var response = await process.InvokeAsync(json);
 
-        Assert.Equal(NoFailures, response);
+        Assert.Equal(FunctionHarness.NoFailures, response);
         Assert.Equal(["???"], process.Decoded);
         Assert.Equal(["shardId-000000000000"], process.Function.LastPartitions);
     }
@@ -155,7 +154,7 @@ public class KinesisTests : IDisposable
         await Assert.ThrowsAsync<IOException>(() => process.InvokeAsync(TestEvents.Kinesis(0, 10)));
 
         var retry = new FunctionHarness(LambdaEventSource.Kinesis, store);
-        Assert.Equal(NoFailures, await retry.InvokeAsync(TestEvents.Kinesis(0, 10)));
+        Assert.Equal(FunctionHarness.NoFailures, await retry.InvokeAsync(TestEvents.Kinesis(0, 10)));
         Assert.Equal(10, retry.Function.LastResult.Processed);
     }
 

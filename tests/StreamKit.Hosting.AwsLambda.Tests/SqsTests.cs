@@ -9,7 +9,6 @@ namespace StreamKit.Hosting.AwsLambda.Tests;
 
 public class SqsTests
 {
-    private const string NoFailures = """{"batchItemFailures":[]}""";
     private const string StandardQueue = "arn:aws:sqs:us-east-1:123456789012:clicks";
 
     [Fact]
@@ -19,7 +18,7 @@ public class SqsTests
 
         var response = await process.InvokeAsync(TestEvents.Golden("sqs-event.json"));
 
-        Assert.Equal(NoFailures, response);
+        Assert.Equal(FunctionHarness.NoFailures, response);
         Assert.Equal(new InvocationResult(1, 1, 0, 0), process.Function.LastResult);
         Assert.Equal(["arn:aws:sqs:us-west-2:123456789012:SQSQueue"], process.Function.LastPartitions);
         Assert.Equal(["Message Body"], process.Decoded);
@@ -59,12 +58,12 @@ public class SqsTests
             ("m3", "c", "user-2", "18849496460467696130"));
         var first = new FunctionHarness(LambdaEventSource.Sqs, store);
 
-        Assert.Equal(NoFailures, await first.InvokeAsync(json));
+        Assert.Equal(FunctionHarness.NoFailures, await first.InvokeAsync(json));
         Assert.Equal(["user-2", "user-1"], first.Function.LastPartitions);
         Assert.Equal("user-1", Encoding.UTF8.GetString(first.Function.Batch[1].Key));
 
         var retry = new FunctionHarness(LambdaEventSource.Sqs, store);
-        Assert.Equal(NoFailures, await retry.InvokeAsync(json));
+        Assert.Equal(FunctionHarness.NoFailures, await retry.InvokeAsync(json));
         Assert.Equal(new InvocationResult(3, 0, 3, 0), retry.Function.LastResult);
     }
 
@@ -88,7 +87,7 @@ public class SqsTests
 
         await process.InvokeAsync(json);
         process.Clock.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(NoFailures, await process.InvokeAsync(json));
+        Assert.Equal(FunctionHarness.NoFailures, await process.InvokeAsync(json));
 
         // No order and no sequence number: a redelivered message cannot be told from a new one.
         Assert.Equal(new InvocationResult(2, 2, 0, 0), process.Function.LastResult);
@@ -113,7 +112,7 @@ public class SqsTests
 
         // SQS delivers them again after the visibility timeout, by when the clock has passed the saved sequence.
         behind.Clock.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(NoFailures, await behind.InvokeAsync(TestEvents.Sqs(("m2", "b", null, null), ("m3", "c", null, null))));
+        Assert.Equal(FunctionHarness.NoFailures, await behind.InvokeAsync(TestEvents.Sqs(("m2", "b", null, null), ("m3", "c", null, null))));
         Assert.Equal(["b", "c"], behind.Decoded);
     }
 }

@@ -27,13 +27,7 @@ public sealed class TracingTests(KafkaBroker broker)
         var name = "traced-" + Guid.NewGuid().ToString("N");
         using var upstreamSource = new ActivitySource("StreamKit.Tests.Upstream");
         var stopped = new ConcurrentQueue<Activity>();
-        using var tracer = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is StreamKitActivities.SourceName || source == upstreamSource,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(tracer);
+        using var tracer = RecordStopped(upstreamSource, stopped);
         var lag = new ConcurrentDictionary<string, long>();
         using var meters = new MeterListener
         {
@@ -104,13 +98,7 @@ public sealed class TracingTests(KafkaBroker broker)
         var name = "traced-partitioned-" + Guid.NewGuid().ToString("N");
         using var upstreamSource = new ActivitySource("StreamKit.Tests.Upstream");
         var stopped = new ConcurrentQueue<Activity>();
-        using var tracer = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is StreamKitActivities.SourceName || source == upstreamSource,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(tracer);
+        using var tracer = RecordStopped(upstreamSource, stopped);
         var upstream = await ProduceInActivityAsync(upstreamSource, input);
 
         var runner = new KafkaPartitionedRunner<Reading>(new KafkaPartitionedRunnerOptions<Reading>
@@ -182,4 +170,17 @@ public sealed class TracingTests(KafkaBroker broker)
         Encoder = new JsonLinesEncoder<Reading>(Reading.Map),
         Key = Reading.WriteKey,
     };
+
+    /// <summary>Records every activity of StreamKit's source and <paramref name="upstream"/> as it stops.</summary>
+    private static ActivityListener RecordStopped(ActivitySource upstream, ConcurrentQueue<Activity> stopped)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is StreamKitActivities.SourceName || source == upstream,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
 }

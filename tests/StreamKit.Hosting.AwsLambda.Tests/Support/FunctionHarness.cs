@@ -17,6 +17,9 @@ internal struct Payload
 /// <summary>One function process: a <see cref="StreamKitFunction{T}"/> over pipelines that pass payloads to a shared sink.</summary>
 internal sealed class FunctionHarness
 {
+    /// <summary>The partial batch response that reports every record handled.</summary>
+    public const string NoFailures = """{"batchItemFailures":[]}""";
+
     private readonly ArrayBufferWriter<byte> _response = new();
 
     public FunctionHarness(LambdaEventSource source, IStateStore store, ManualTimeProvider? clock = null, Action? onDecode = null, bool capture = true)
