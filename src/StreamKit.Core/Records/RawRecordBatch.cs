@@ -86,12 +86,12 @@ public sealed class RawRecordBatch : IDisposable
         var needed = _bytesLength + prefix.Length + value.Length + key.Length + encodedHeaders.Length;
         if (needed > _bytes.Length)
         {
-            Grow(ref _bytes, _bytesLength, needed);
+            PooledArrays.Grow(ref _bytes, _bytesLength, needed);
         }
 
         if (_count == _entries.Length)
         {
-            Grow(ref _entries, _count, _count + 1);
+            PooledArrays.Grow(ref _entries, _count, _count + 1);
         }
 
         var keyOffset = _bytesLength;
@@ -122,14 +122,6 @@ public sealed class RawRecordBatch : IDisposable
         _bytes = [];
         _entries = [];
         _count = 0;
-    }
-
-    private static void Grow<TItem>(ref TItem[] array, int used, int needed)
-    {
-        var bigger = ArrayPool<TItem>.Shared.Rent(Math.Max(needed, array.Length * 2));
-        array.AsSpan(0, used).CopyTo(bigger);
-        ArrayPool<TItem>.Shared.Return(array, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<TItem>());
-        array = bigger;
     }
 
     private readonly record struct Entry(int ValueOffset, int ValueLength, int KeyOffset, int KeyLength, long Position, long Timestamp, string? Error, int HeadersLength);

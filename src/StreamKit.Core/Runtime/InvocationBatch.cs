@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
+using StreamKit.Records;
 
 namespace StreamKit.Runtime;
 
@@ -78,13 +79,15 @@ public sealed class InvocationBatch : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)partition, (uint)_partitions.Count, nameof(partition));
         var digits = SequenceNumbers.Normalize(sequence);
-        EnsureRoom(digits.Length + value.Length + key.Length);
+        var needed = _bytesLength + digits.Length + value.Length + key.Length;
+        if (needed > _bytes.Length)
+        {
+            PooledArrays.Grow(ref _bytes, _bytesLength, needed);
+        }
+
         if (_count == _entries.Length)
         {
-            var larger = ArrayPool<Entry>.Shared.Rent(_entries.Length * 2);
-            _entries.AsSpan(0, _count).CopyTo(larger);
-            ArrayPool<Entry>.Shared.Return(_entries);
-            _entries = larger;
+            PooledArrays.Grow(ref _entries, _count, _count + 1);
         }
 
         var sequenceOffset = Append(digits);
@@ -137,19 +140,6 @@ public sealed class InvocationBatch : IDisposable
             _bytes = [];
             _entries = [];
         }
-    }
-
-    private void EnsureRoom(int extra)
-    {
-        if (_bytesLength + extra <= _bytes.Length)
-        {
-            return;
-        }
-
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, _bytesLength + extra));
-        _bytes.AsSpan(0, _bytesLength).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_bytes);
-        _bytes = larger;
     }
 
     private int Append(ReadOnlySpan<byte> bytes)
