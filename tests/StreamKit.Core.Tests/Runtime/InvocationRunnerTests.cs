@@ -330,8 +330,7 @@ public class InvocationRunnerTests : IDisposable
                 {
                     _latest = new VisitPipeline(sink);
                     Created++;
-                    IRecordDecoder<Visit> decoder = onDecode is null ? _latest.Decoder() : new SlowDecoder(_latest.Decoder(), onDecode);
-                    return new PipelineInstance<Visit>(_latest.Pipeline, decoder);
+                    return _latest.Instance(onDecode);
                 },
                 deadLetters ?? new InMemoryDeadLetterSink(),
                 new InvocationOptions { StateStore = store, TimeProvider = clock ?? TimeProvider.System });
@@ -343,15 +342,6 @@ public class InvocationRunnerTests : IDisposable
 
         /// <summary>Results with page names from the latest pipeline's interner (restored state keeps the ids stable).</summary>
         public List<PageCount> Canonical(IReadOnlyList<WindowResult<int, long>> results) => _latest!.Canonical(results);
-    }
-
-    private sealed class SlowDecoder(IRecordDecoder<Visit> inner, Action onDecode) : IRecordDecoder<Visit>
-    {
-        public bool TryDecode(ReadOnlySpan<byte> payload, ref Visit record, out string? error)
-        {
-            onDecode();
-            return inner.TryDecode(payload, ref record, out error);
-        }
     }
 
     /// <summary>A collecting sink whose next flush fails when asked to.</summary>

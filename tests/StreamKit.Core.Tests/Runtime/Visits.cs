@@ -3,6 +3,7 @@ using StreamKit.Codecs;
 using StreamKit.Keys;
 using StreamKit.Pipeline;
 using StreamKit.Records;
+using StreamKit.Runtime;
 using StreamKit.Testing;
 using StreamKit.Windows;
 
@@ -96,6 +97,10 @@ internal sealed class VisitPipeline
 
     public JsonLinesDecoder<Visit> Decoder() => new(Codec.Map);
 
+    /// <summary>This pipeline with its decoder, as a function runner's factory returns it; <paramref name="onDecode"/> runs before each record is decoded (to move a clock, or to slow the run).</summary>
+    public PipelineInstance<Visit> Instance(Action? onDecode = null) =>
+        new(Pipeline, onDecode is null ? Decoder() : new CallbackDecoder(Decoder(), onDecode));
+
     /// <summary>The flushed results, with page names, in a canonical order.</summary>
     public List<PageCount> Flushed() => Canonical(Sink.Flushed);
 
@@ -109,6 +114,15 @@ internal sealed class VisitPipeline
 
         list.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.Page, b.Page));
         return list;
+    }
+
+    private sealed class CallbackDecoder(IRecordDecoder<Visit> inner, Action onDecode) : IRecordDecoder<Visit>
+    {
+        public bool TryDecode(ReadOnlySpan<byte> payload, ref Visit record, out string? error)
+        {
+            onDecode();
+            return inner.TryDecode(payload, ref record, out error);
+        }
     }
 }
 

@@ -20,8 +20,7 @@ internal sealed class FunctionProcess : IDisposable
             () =>
             {
                 _latest = new VisitPipeline(sink);
-                IRecordDecoder<Visit> decoder = onDecode is null ? _latest.Decoder() : new SlowDecoder(_latest.Decoder(), onDecode);
-                return new PipelineInstance<Visit>(_latest.Pipeline, decoder);
+                return _latest.Instance(onDecode);
             },
             deadLetters,
             new InvocationOptions { StateStore = store, TimeProvider = time });
@@ -33,15 +32,6 @@ internal sealed class FunctionProcess : IDisposable
     public List<PageCount> Canonical(IReadOnlyList<WindowResult<int, long>> results) => _latest!.Canonical(results);
 
     public void Dispose() => Runner.Dispose();
-
-    private sealed class SlowDecoder(IRecordDecoder<Visit> inner, Action onDecode) : IRecordDecoder<Visit>
-    {
-        public bool TryDecode(ReadOnlySpan<byte> payload, ref Visit record, out string? error)
-        {
-            onDecode();
-            return inner.TryDecode(payload, ref record, out error);
-        }
-    }
 }
 
 /// <summary>A collecting sink whose flushes fail while <see cref="Failing"/> is set.</summary>
