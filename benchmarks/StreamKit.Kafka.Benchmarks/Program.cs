@@ -22,9 +22,9 @@ var messages = int.Parse(options.GetValueOrDefault("messages", "1000000"), Cultu
 var rounds = int.Parse(options.GetValueOrDefault("rounds", "3"), CultureInfo.InvariantCulture);
 var warmup = int.Parse(options.GetValueOrDefault("warmup", "1"), CultureInfo.InvariantCulture);
 var bootstrap = options.GetValueOrDefault("bootstrap") ?? Environment.GetEnvironmentVariable("STREAMKIT_KAFKA_BOOTSTRAP") ?? StartBroker();
-if (Library.VersionString != "2.15.1")
+if (Library.VersionString != "2.16.0")
 {
-    Console.Error.WriteLine($"librdkafka {Library.VersionString} loaded; expected 2.15.1");
+    Console.Error.WriteLine($"librdkafka {Library.VersionString} loaded; expected 2.16.0");
     return 1;
 }
 
