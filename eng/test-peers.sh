@@ -146,12 +146,16 @@ MOCK_LIB=$KAFKA_DIR/lib/librdkafka.so.1
 KAFKA_PROJECT=$ENG_DIR/kafka/librdkafka.csproj
 
 # The librdkafka.redist package folder: a restore of eng/kafka/librdkafka.csproj (version from
-# Directory.Packages.props, from the machine's configured NuGet source), outputs under $KAFKA_DIR/obj.
+# Directory.Packages.props, through the repository's NuGet configuration), outputs under $KAFKA_DIR/obj; the
+# folder is the Pkglibrdkafka_redist property that restore writes into nuget.g.props (GeneratePathProperty).
 kafka_package_dir() {
-    local props=(-p:BaseIntermediateOutputPath="$KAFKA_DIR/obj/" --nologo)
+    local props=$KAFKA_DIR/obj/librdkafka.csproj.nuget.g.props dir
     command -v dotnet >/dev/null || die "dotnet is needed to restore librdkafka.redist"
-    timed "restore librdkafka.redist" dotnet restore "$KAFKA_PROJECT" -v q "${props[@]}" >&2
-    dotnet msbuild "$KAFKA_PROJECT" "${props[@]}" -getProperty:Pkglibrdkafka_redist
+    timed "restore librdkafka.redist" dotnet restore "$KAFKA_PROJECT" -v q --nologo \
+        -p:BaseIntermediateOutputPath="$KAFKA_DIR/obj/" >&2
+    dir=$(sed -n -E 's|.*<Pkglibrdkafka_redist[^>]*>([^<]+)</Pkglibrdkafka_redist>.*|\1|p' "$props")
+    [[ -d $dir ]] || die "no librdkafka.redist folder in $props"
+    echo "$dir"
 }
 
 kafka_build_mock() {
