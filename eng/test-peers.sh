@@ -135,196 +135,56 @@ wait_for_file() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# kafka: librdkafka built from source + its mock cluster as a standalone broker
+# kafka: librdkafka's mock cluster, from the librdkafka.redist NuGet package, as a standalone broker
 
-LIBRDKAFKA_VERSION=2.15.1          # what Confluent.Kafka 2.15.1 expects
-LIBRDKAFKA_VERSION_HEX=0x020f01ff
-LIBRDKAFKA_NPM=@confluentinc/kafka-javascript@1.10.1   # ships librdkafka 2.15.1 source
-LIBRDKAFKA_CONFIGURE=(--disable-gssapi --disable-curl --disable-sasl)  # PLAIN/SCRAM stay builtin
-MOCK_MAX_SIZE='(size_t)1024 * 1024 * 1024'   # per-partition retention in the mock (default 5 MiB)
-MOCK_MAX_CNT=10000000                        # message sets per partition (default 100 K)
-RDK_PREFIX=$CACHE_DIR/librdkafka
-MOCK_BIN=$CACHE_DIR/bin/kafka-mock-broker
-NUGET_FEED=$CACHE_DIR/nuget-local
-NUGET_CONFIG=$CACHE_DIR/NuGet.kafka.config
-NUGET_PROBE_ANSWER=$CACHE_DIR/nuget-probe/librdkafka.redist-$LIBRDKAFKA_VERSION
+KAFKA_DIR=$CACHE_DIR/kafka
+MOCK_BIN=$KAFKA_DIR/bin/kafka-mock-broker
+# librdkafka.so.1 -> the package's centos8 build: self-contained (OpenSSL, SASL PLAIN/SCRAM, codecs linked in).
+# The package's main linux-x64 build needs libsasl2.so.3, which Debian 12 lacks (Confluent.Kafka falls back
+# to the centos8 build as well).
+MOCK_LIB=$KAFKA_DIR/lib/librdkafka.so.1
+KAFKA_PROJECT=$ENG_DIR/kafka/librdkafka.csproj
 
-kafka_build_key() {
-    echo "librdkafka $LIBRDKAFKA_VERSION from $LIBRDKAFKA_NPM; configure ${LIBRDKAFKA_CONFIGURE[*]};" \
-        "mock max_size $MOCK_MAX_SIZE max_cnt $MOCK_MAX_CNT"
-}
-
-kafka_build_librdkafka() {
-    local stamp=$RDK_PREFIX/.build-key
-    if [[ -f $stamp && "$(<"$stamp")" == "$(kafka_build_key)" && -e $RDK_PREFIX/lib/librdkafka.so.1 ]]; then
-        return 0
-    fi
-    apt_ensure gcc make pkg-config python3 libssl-dev zlib1g-dev libzstd-dev liblz4-dev
-    command -v npm >/dev/null || apt_ensure npm ca-certificates
-
-    local dl=$CACHE_DIR/dl src=$CACHE_DIR/src/librdkafka-$LIBRDKAFKA_VERSION tgz
-    mkdir -p "$dl"
-    tgz=$dl/confluentinc-kafka-javascript-${LIBRDKAFKA_NPM##*@}.tgz
-    if [[ ! -s $tgz ]]; then
-        timed "npm pack $LIBRDKAFKA_NPM" npm pack "$LIBRDKAFKA_NPM" --pack-destination "$dl" --silent >/dev/null
-        [[ -s $tgz ]] || die "npm pack did not produce $tgz"
-    fi
-    rm -rf "$src" && mkdir -p "$src"
-    tar -xzf "$tgz" -C "$src" --strip-components=3 package/deps/librdkafka
-    grep -q "define RD_KAFKA_VERSION $LIBRDKAFKA_VERSION_HEX" "$src/src/rdkafka.h" \
-        || die "$LIBRDKAFKA_NPM does not carry librdkafka $LIBRDKAFKA_VERSION"
-
-    # Raise the mock's per-partition retention (it silently drops older data beyond it).
-    sed -i -E \
-        -e "s/^([[:space:]]*mpart->max_size[[:space:]]*=[[:space:]]*).*;/\1$MOCK_MAX_SIZE;/" \
-        -e "s/^([[:space:]]*mpart->max_cnt[[:space:]]*=[[:space:]]*).*;/\1$MOCK_MAX_CNT;/" \
-        "$src/src/rdkafka_mock.c"
-    if ! grep -q -F "mpart->max_size = $MOCK_MAX_SIZE;" "$src/src/rdkafka_mock.c" ||
-        ! grep -q -E "mpart->max_cnt +=  *$MOCK_MAX_CNT;" "$src/src/rdkafka_mock.c"; then
-        die "could not patch the mock partition limits in rdkafka_mock.c"
-    fi
-
-    rm -rf "$RDK_PREFIX"
-    (
-        cd "$src"
-        timed "librdkafka configure" ./configure --prefix="$RDK_PREFIX" "${LIBRDKAFKA_CONFIGURE[@]}" >/dev/null
-        # Only the C shared library: no C++ wrapper, static archives or examples.
-        timed "librdkafka make" make -C src -j"$(nproc)" librdkafka.so.1 >/dev/null
-        install -D -m 0755 src/librdkafka.so.1 "$RDK_PREFIX/lib/librdkafka.so.1"
-        ln -sf librdkafka.so.1 "$RDK_PREFIX/lib/librdkafka.so"
-        install -D -m 0644 -t "$RDK_PREFIX/include/librdkafka" src/rdkafka.h src/rdkafka_mock.h
-    )
-    rm -rf "$CACHE_DIR/src"   # ~100 MB of objects; the tarball stays cached
-    kafka_build_key >"$stamp"
-    rm -f "$MOCK_BIN"
+# The librdkafka.redist package folder: a restore of eng/kafka/librdkafka.csproj (version from
+# Directory.Packages.props, through the repository's NuGet configuration), outputs under $KAFKA_DIR/obj; the
+# folder is the Pkglibrdkafka_redist property that restore writes into nuget.g.props (GeneratePathProperty).
+kafka_package_dir() {
+    local props=$KAFKA_DIR/obj/librdkafka.csproj.nuget.g.props dir
+    command -v dotnet >/dev/null || die "dotnet is needed to restore librdkafka.redist"
+    timed "restore librdkafka.redist" dotnet restore "$KAFKA_PROJECT" -v q --nologo \
+        -p:BaseIntermediateOutputPath="$KAFKA_DIR/obj/" >&2
+    dir=$(sed -n -E 's|.*<Pkglibrdkafka_redist[^>]*>([^<]+)</Pkglibrdkafka_redist>.*|\1|p' "$props")
+    [[ -d $dir ]] || die "no librdkafka.redist folder in $props"
+    echo "$dir"
 }
 
 kafka_build_mock() {
-    local source=$ENG_DIR/kafka/mock-broker.c
-    [[ -x $MOCK_BIN && $MOCK_BIN -nt $source && $MOCK_BIN -nt $RDK_PREFIX/.build-key ]] && return 0
-    mkdir -p "$(dirname "$MOCK_BIN")"
-    # rpath relative to the binary: finds our librdkafka, never Debian's librdkafka1 (2.0.2).
+    local source=$ENG_DIR/kafka/mock-broker.c dep package native
+    if [[ -x $MOCK_BIN && -e $MOCK_LIB ]]; then
+        local stale=0
+        for dep in "$source" "$KAFKA_PROJECT" "$REPO_DIR/Directory.Packages.props"; do
+            [[ $MOCK_BIN -nt $dep ]] || stale=1
+        done
+        ((stale)) || return 0
+    fi
+    apt_ensure gcc libc6-dev
+    package=$(kafka_package_dir)
+    native=$package/runtimes/linux-x64/native
+    [[ -s $native/centos8-librdkafka.so && -s $package/build/native/include/librdkafka/rdkafka_mock.h ]] \
+        || die "librdkafka.redist at '$package' lacks the linux-x64 centos8 build or rdkafka_mock.h"
+    mkdir -p "$(dirname "$MOCK_BIN")" "$(dirname "$MOCK_LIB")"
+    ln -sfn "$native/centos8-librdkafka.so" "$MOCK_LIB"
+    # rpath relative to the binary: finds the packaged librdkafka, never Debian's librdkafka1 (2.0.2).
     # shellcheck disable=SC2016 # $ORIGIN is for the dynamic linker, not the shell
-    gcc -O2 -Wall -Wextra -Werror -o "$MOCK_BIN" "$source" -isystem "$RDK_PREFIX/include" \
-        -L"$RDK_PREFIX/lib" -lrdkafka -Wl,-rpath,'$ORIGIN/../librdkafka/lib'
-}
-
-# The NuGet shim: a local librdkafka.redist package, made only where the registry lacks it.
-kafka_nuget_probe() {
-    # Prints "available" or "missing"; cached (delete the answer file to ask again).
-    if [[ -s $NUGET_PROBE_ANSWER ]]; then cat "$NUGET_PROBE_ANSWER"; return 0; fi
-    local tmp answer
-    tmp=$(mktemp -d)
-    # Outside the repo (no Directory.*.props), the repo's NuGet.config, a private packages
-    # folder so an already extracted shim cannot answer for the registry.
-    cp "$REPO_DIR/NuGet.config" "$tmp/NuGet.config"
-    cat >"$tmp/probe.csproj" <<EOF
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup><TargetFramework>netstandard2.0</TargetFramework></PropertyGroup>
-  <ItemGroup><PackageReference Include="librdkafka.redist" Version="[$LIBRDKAFKA_VERSION]" /></ItemGroup>
-</Project>
-EOF
-    if dotnet restore "$tmp/probe.csproj" --packages "$tmp/packages" --no-http-cache \
-        --configfile "$tmp/NuGet.config" >"$tmp/out" 2>&1; then
-        answer=available
-    elif grep -q -E 'NU110[12]' "$tmp/out"; then
-        answer=missing
-    else
-        cat "$tmp/out" >&2; rm -rf "$tmp"
-        log "NuGet probe inconclusive (network?); assuming librdkafka.redist is missing, not caching"
-        echo missing; return 0
-    fi
-    rm -rf "$tmp"
-    mkdir -p "$(dirname "$NUGET_PROBE_ANSWER")"
-    echo "$answer" >"$NUGET_PROBE_ANSWER"
-    echo "$answer"
-}
-
-kafka_nuget_shim() {
-    if ! command -v dotnet >/dev/null; then
-        log "no dotnet on PATH: skipping the librdkafka.redist check"; return 0
-    fi
-    local answer nupkg=$NUGET_FEED/librdkafka.redist.$LIBRDKAFKA_VERSION.nupkg
-    # STREAMKIT_LIBRDKAFKA_SHIM=auto (default: only where the registry lacks the package),
-    # always (e.g. to test the shim) or never.
-    case ${STREAMKIT_LIBRDKAFKA_SHIM:-auto} in
-        auto) answer=$(kafka_nuget_probe) ;;
-        always) answer=missing ;;
-        never) answer=available ;;
-        *) die "STREAMKIT_LIBRDKAFKA_SHIM must be auto, always or never" ;;
-    esac
-    if [[ $answer == available ]]; then
-        rm -rf "$NUGET_FEED" "$NUGET_CONFIG" "$CACHE_DIR/nuget-packages"
-        return 0
-    fi
-    if [[ ! -s $nupkg || $RDK_PREFIX/.build-key -nt $nupkg || ! -s $NUGET_CONFIG ]]; then
-        log "librdkafka.redist $LIBRDKAFKA_VERSION: registry lacks it (or shim forced); writing $NUGET_FEED"
-        mkdir -p "$NUGET_FEED"
-        python3 - "$nupkg" "$RDK_PREFIX/lib/librdkafka.so.1" "$LIBRDKAFKA_VERSION" <<'EOF'
-import sys, zipfile
-nupkg, lib, version = sys.argv[1:]
-nuspec = f"""<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
-  <metadata>
-    <id>librdkafka.redist</id>
-    <version>{version}</version>
-    <authors>StreamKit eng/test-peers.sh</authors>
-    <license type="expression">BSD-2-Clause</license>
-    <description>Local stand-in for librdkafka.redist {version} (linux-x64 only), built from librdkafka's source where the package registry lacks the real package. Test use only; never publish.</description>
-  </metadata>
-</package>
-"""
-types = """<?xml version="1.0" encoding="utf-8"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="nuspec" ContentType="application/octet" /><Default Extension="so" ContentType="application/octet" /></Types>
-"""
-def add(z, name, data):
-    info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    z.writestr(info, data)
-with zipfile.ZipFile(nupkg + ".tmp", "w") as z:
-    add(z, "librdkafka.redist.nuspec", nuspec)
-    add(z, "[Content_Types].xml", types)
-    with open(lib, "rb") as f:
-        add(z, "runtimes/linux-x64/native/librdkafka.so", f.read())
-import os; os.replace(nupkg + ".tmp", nupkg)
-EOF
-        # NuGet config = the repo's sources + the local folder, which serves librdkafka.redist only.
-        python3 - "$REPO_DIR/NuGet.config" "$NUGET_CONFIG" <<'EOF'
-import sys, xml.etree.ElementTree as ET
-src, dst = sys.argv[1:]
-tree = ET.parse(src); root = tree.getroot()
-sources = root.find("packageSources")
-keys = [a.get("key") for a in sources.findall("add")]
-add = ET.SubElement(sources, "add"); add.set("key", "streamkit-local-librdkafka"); add.set("value", "nuget-local")
-mapping = root.find("packageSourceMapping")
-if mapping is None:
-    mapping = ET.SubElement(root, "packageSourceMapping")
-    for k in keys:
-        ps = ET.SubElement(mapping, "packageSource"); ps.set("key", k)
-        ET.SubElement(ps, "package").set("pattern", "*")
-ps = ET.SubElement(mapping, "packageSource"); ps.set("key", "streamkit-local-librdkafka")
-ET.SubElement(ps, "package").set("pattern", "librdkafka.redist")
-# Own packages folder: the shim must never land in the machine-wide ~/.nuget/packages, where it
-# would shadow the real package for every other project.
-config = root.find("config")
-if config is None:
-    config = ET.SubElement(root, "config")
-gpf = ET.SubElement(config, "add"); gpf.set("key", "globalPackagesFolder"); gpf.set("value", "nuget-packages")
-ET.indent(tree)
-comment = ET.Comment(" Generated by eng/test-peers.sh (prepare kafka): the registry lacks librdkafka.redist. ")
-comment.tail = root.text
-root.insert(0, comment)
-tree.write(dst, encoding="utf-8", xml_declaration=True)
-EOF
-    fi
+    gcc -O2 -Wall -Wextra -Werror -o "$MOCK_BIN.tmp" "$source" \
+        -isystem "$package/build/native/include" \
+        -L"$(dirname "$MOCK_LIB")" -l:librdkafka.so.1 -Wl,-rpath,'$ORIGIN/../lib'
+    mv -f "$MOCK_BIN.tmp" "$MOCK_BIN"
 }
 
 peer_kafka_prepare() {
-    timed "librdkafka $LIBRDKAFKA_VERSION" kafka_build_librdkafka
     timed "mock broker" kafka_build_mock
     timed "kcat" apt_ensure kcat
-    timed "NuGet shim" kafka_nuget_shim
 }
 
 # peer_<name>_run [args]: start the daemon and leave its address in $RUN_DIR/<name>.address.

@@ -1,6 +1,7 @@
 /*
  * mock-broker: librdkafka's mock cluster (rdkafka_mock.h) run as a standalone
- * loopback Kafka-protocol server for StreamKit's tests. Built and started by
+ * loopback Kafka-protocol server for StreamKit's tests. Built against the
+ * librdkafka of the librdkafka.redist NuGet package and started by
  * eng/test-peers.sh; see eng/README.md for what the mock does and does not do.
  *
  * usage: mock-broker [-b brokers] [-f bootstrap-file] [-d rebalance-delay-ms]
@@ -70,6 +71,15 @@ int main(int argc, char **argv) {
         }
         if (brokers < 1)
                 usage(argv[0]);
+
+        /* The library loaded must be the one whose headers this was built
+         * with (the packaged one, not Debian's librdkafka1). */
+        if (rd_kafka_version() != RD_KAFKA_VERSION) {
+                fprintf(stderr,
+                        "mock-broker: librdkafka %s loaded, built for 0x%08x\n",
+                        rd_kafka_version_str(), RD_KAFKA_VERSION);
+                return 1;
+        }
 
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_signal;

@@ -12,7 +12,7 @@ public sealed class KafkaSourceTests(KafkaBroker broker)
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public void Library_VersionString_Is2151() => Assert.Equal("2.15.1", Library.VersionString);
+    public void Library_VersionString_Is2160() => Assert.Equal("2.16.0", Library.VersionString);
 
     [Fact]
     public async Task ReadAsync_Bounded_GivesEveryMessageOnceWithOffsetsKeysAndTimestamps()

@@ -15,9 +15,9 @@ public sealed class KafkaBroker : IDisposable
     public KafkaBroker()
     {
         // Debian's librdkafka1 (2.0.2, pulled in by kcat) must never be the one loaded.
-        if (Library.VersionString != "2.15.1")
+        if (Library.VersionString != "2.16.0")
         {
-            throw new InvalidOperationException($"librdkafka {Library.VersionString} is loaded; Confluent.Kafka 2.15.1 needs 2.15.1 (librdkafka.redist).");
+            throw new InvalidOperationException($"librdkafka {Library.VersionString} is loaded; Confluent.Kafka 2.16.0 needs 2.16.0 (librdkafka.redist).");
         }
 
         // -d 0: no initial rebalance delay, so consumer-group tests do not wait 3 s per join.
