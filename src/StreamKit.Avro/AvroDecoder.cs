@@ -1,6 +1,6 @@
+using Avro;
 using StreamKit.Avro.Binary;
 using StreamKit.Avro.Resolution;
-using StreamKit.Avro.Schema;
 using StreamKit.Codecs;
 using StreamKit.Records;
 
@@ -20,11 +20,11 @@ public sealed class AvroDecoder<T> : IRecordDecoder<T>
     private readonly ResolutionProgram<T> _program;
 
     /// <summary>Creates a decoder for data written with <paramref name="writerSchema"/>.</summary>
-    /// <param name="writerSchema">The schema the data was written with (a record).</param>
+    /// <param name="writerSchema">The schema the data was written with (a record), as Apache.Avro parses it (<see cref="Schema.Parse(string)"/>).</param>
     /// <param name="map">The reader's record map.</param>
     /// <param name="readerSchema">An optional reader schema supplying defaults, aliases and enum symbols.</param>
-    /// <exception cref="AvroSchemaException">The schemas do not resolve.</exception>
-    public AvroDecoder(AvroSchema writerSchema, RecordMap<T> map, AvroRecordSchema? readerSchema = null)
+    /// <exception cref="AvroTypeException">The schemas do not resolve.</exception>
+    public AvroDecoder(Schema writerSchema, RecordMap<T> map, RecordSchema? readerSchema = null)
         : this(ResolutionProgram<T>.Compile(writerSchema, map, readerSchema))
     {
     }

@@ -2,8 +2,8 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using Avro;
 using StreamKit.Avro.Binary;
-using StreamKit.Avro.Schema;
 using StreamKit.Codecs;
 
 namespace StreamKit.Avro.Container;
@@ -34,7 +34,7 @@ public sealed class AvroContainerWriter : IDisposable
     /// <param name="schema">The schema every appended record body is written with.</param>
     /// <param name="options">Codec, block size and sync marker, or <see langword="null"/> for defaults.</param>
     /// <exception cref="ArgumentException">A metadata key is reserved, the sync marker is not 16 bytes, or the block size is not positive.</exception>
-    public AvroContainerWriter(Stream stream, AvroSchema schema, AvroContainerWriterOptions? options = null)
+    public AvroContainerWriter(Stream stream, Schema schema, AvroContainerWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(schema);
@@ -59,8 +59,8 @@ public sealed class AvroContainerWriter : IDisposable
         WriteHeader();
     }
 
-    /// <summary>The schema of the records in this file.</summary>
-    public AvroSchema Schema { get; }
+    /// <summary>The schema of the records in this file; its full JSON (Apache.Avro's <see cref="Schema.ToString()"/>) is the header's <c>avro.schema</c>.</summary>
+    public Schema Schema { get; }
 
     /// <summary>The file's sync marker.</summary>
     public ReadOnlyMemory<byte> SyncMarker => _sync;
@@ -166,7 +166,7 @@ public sealed class AvroContainerWriter : IDisposable
         var extra = _options.Metadata;
         AvroWriter.WriteLong(header, 2 + (extra?.Count ?? 0));
         AvroWriter.WriteString(header, "avro.schema");
-        AvroWriter.WriteBytes(header, Encoding.UTF8.GetBytes(Schema.ToJson()));
+        AvroWriter.WriteBytes(header, Encoding.UTF8.GetBytes(Schema.ToString()));
         AvroWriter.WriteString(header, "avro.codec");
         AvroWriter.WriteBytes(header, _options.Codec == AvroCodec.Deflate ? "deflate"u8 : "null"u8);
         if (extra is not null)
