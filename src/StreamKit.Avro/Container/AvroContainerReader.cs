@@ -25,6 +25,13 @@ namespace StreamKit.Avro.Container;
 /// Not thread-safe.
 /// </para>
 /// </remarks>
+// Why not Apache.Avro's DataFileReader<T> (which reads the same files; the interop tests prove both directions):
+// it throws on a damaged block and cannot go on past it, so a bad block would stop the file instead of becoming a
+// dead letter with its position; it has no reusable-record read (Next() creates a record per call); and it hands
+// out records, not the raw bytes FileSource needs for positions, restarts and dead letters. Measured 2026-12-02
+// (1M six-field clicks, 2-core shared machine, Release): this reader with AvroDecoder<T> 225 ns and 0 B per
+// record (null codec), 300-345 ns and 0.1 B (deflate); DataFileReader<GenericRecord>.Next() 715-860 ns and
+// 608 B (null), 950-975 ns and 654 B (deflate).
 public sealed class AvroContainerReader : IDisposable
 {
     /// <summary>The length of the sync marker.</summary>

@@ -15,6 +15,12 @@ namespace StreamKit.Avro.Container;
 /// reader only ever sees whole blocks. Appending allocates nothing once the block buffer has grown; deflate
 /// allocates a compressor per block. Not thread-safe.
 /// </remarks>
+// Why not Apache.Avro's DataFileWriter<T> (Apache.Avro's DataFileReader reads this writer's files, see the
+// interop tests): it writes objects through a DatumWriter, so every struct would become a GenericRecord or
+// ISpecificRecord with boxed fields, where this writer appends AvroEncoder<T>'s bodies straight from the struct.
+// Measured 2026-12-02 (1M six-field clicks, 2-core shared machine, Release): this writer 210-385 ns and 0.3 B per
+// record (null codec), 475-690 ns and 0.5 B (deflate); DataFileWriter<GenericRecord> with one reused record
+// 1.1-1.5 µs and 376 B (null), 2.5-2.8 µs and 376 B (deflate).
 public sealed class AvroContainerWriter : IDisposable
 {
     /// <summary>The four bytes every container file starts with: <c>Obj</c> and version 1.</summary>
