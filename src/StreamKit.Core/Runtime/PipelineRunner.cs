@@ -81,7 +81,6 @@ public sealed class RunnerCounters
 public sealed class PipelineRunner<T>
     where T : struct
 {
-    private const int CheckpointMagic = 0x534B4331; // "SKC1"
     private readonly Pipeline<T> _pipeline;
     private readonly IRecordSource _source;
     private readonly IRecordDecoder<T> _decoder;
@@ -356,7 +355,7 @@ public sealed class PipelineRunner<T>
 
     private void WriteCheckpoint(StateWriter writer)
     {
-        writer.WriteInt32(CheckpointMagic);
+        SnapshotFormat.WriteHeader(writer, SnapshotKind.RunnerCheckpoint);
         writer.WriteInt32(_partitionNames.Count);
         for (var i = 0; i < _partitionNames.Count; i++)
         {
@@ -370,7 +369,7 @@ public sealed class PipelineRunner<T>
     private void Restore(ReadOnlySpan<byte> snapshot)
     {
         var reader = new StateReader(snapshot);
-        reader.Expect(CheckpointMagic, "checkpoint marker");
+        SnapshotFormat.ReadHeader(ref reader, SnapshotKind.RunnerCheckpoint, _stateKey);
         var partitions = reader.ReadCount();
         for (var i = 0; i < partitions; i++)
         {
@@ -380,6 +379,13 @@ public sealed class PipelineRunner<T>
             _positions[name] = position;
         }
 
-        _pipeline.ReadState(ref reader);
+        try
+        {
+            _pipeline.ReadState(ref reader);
+        }
+        catch (IncompatibleStateException e)
+        {
+            throw new IncompatibleStateException($"The state stored under '{_stateKey}' cannot be restored: {e.Message}", e);
+        }
     }
 }
