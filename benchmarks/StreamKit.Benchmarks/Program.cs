@@ -12,10 +12,18 @@ using StreamKit.Benchmarks.Suite;
 //   --check-budget <dir|json>... [--budget <file>] [--chart <svg>] [--markdown <md>] [--failed-list <txt>] [--allow-missing]
 //                          read BenchmarkDotNet's JSON results (a later input's figures replace an earlier one's),
 //                          print the summary, exit 1 on a blown allocation budget; --failed-list names the offenders
+//   --memory [--records N] [--bound B] [--record-bytes N] [--flush-ms N]
+//                          one runner over a generated input into a slow sink that buffers until flushed; prints
+//                          the peak resident set (VmHWM), which follows RunnerOptions.MaxUnflushedOutput (B), not N
 // Other arguments go to BenchmarkSwitcher (--filter, --artifacts, ...); without --filter everything runs.
 if (args.Contains("--check-budget"))
 {
     return BudgetCheck.Run(args);
+}
+
+if (args.Contains("--memory"))
+{
+    return MemoryRun.Run(args, Console.Out);
 }
 
 if (args.Contains("--verify"))

@@ -1,4 +1,5 @@
 using StreamKit.Pipeline;
+using StreamKit.State;
 using StreamKit.Windows;
 
 namespace StreamKit.Testing.Tests;
@@ -96,7 +97,8 @@ public class PipelineTestDriverTests
         var sink = new CollectingSink<WindowResult<NoKey, long>>();
         var global = new PipelineTestDriver<Click>(options => StreamPipeline.Create<Click>(static c => c.Ts, options).Window(WindowSpec.Global).Aggregate(static a => a.Count()).To(sink));
 
-        Assert.Throws<InvalidDataException>(() => counts.Restore(global.Snapshot()));
+        var changed = Assert.Throws<IncompatibleStateException>(() => counts.Restore(global.Snapshot()));
+        Assert.Contains("window: global in the snapshot, tumbling", changed.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => counts.Restore([1, 2, 3]));
     }
 

@@ -26,6 +26,10 @@ internal abstract class BatchOperator<T>
 
     /// <summary>Restores what <see cref="WriteState"/> wrote.</summary>
     public abstract void ReadState(ref StateReader reader);
+
+    /// <summary>Adds what shapes this stage's state (window, lateness, key and accumulator types) and then the later stages' to <paramref name="definition"/>.</summary>
+    /// <remarks>Stored in every snapshot: a snapshot whose definition differs from the pipeline's is refused on restore.</remarks>
+    public abstract void Describe(List<KeyValuePair<string, string>> definition);
 }
 
 /// <summary>A stage with no state of its own that forwards watermarks and state calls to the next stage.</summary>
@@ -40,6 +44,8 @@ internal abstract class ForwardingOperator<T, TNext>(BatchOperator<TNext> next) 
     public override void WriteState(StateWriter writer) => Next.WriteState(writer);
 
     public override void ReadState(ref StateReader reader) => Next.ReadState(ref reader);
+
+    public override void Describe(List<KeyValuePair<string, string>> definition) => Next.Describe(definition);
 }
 
 /// <summary>Keeps the records its predicate accepts, compacting the batch in place (no copy to a new buffer).</summary>
@@ -121,6 +127,10 @@ internal sealed class SinkOperator<T>(IRecordSink<T> sink, PipelineCounters coun
     }
 
     public override void ReadState(ref StateReader reader)
+    {
+    }
+
+    public override void Describe(List<KeyValuePair<string, string>> definition)
     {
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using StreamKit.Diagnostics;
 using StreamKit.State;
 using StreamKit.Windows;
@@ -16,6 +17,7 @@ public sealed class Pipeline<T> : ICheckpointed
     where T : struct
 {
     private const int StateMagic = 0x534B5031; // "SKP1"
+    private readonly KeyValuePair<string, string>[] _definition;
     private readonly BatchOperator<T> _head;
     private readonly ITimestamps? _eventTime;
     private readonly WatermarkTracker _watermarks;
@@ -49,6 +51,7 @@ public sealed class Pipeline<T> : ICheckpointed
         Counters = counters;
         Name = options.Name;
         _tags = StreamKitMetrics.Tags(options.Name);
+        _definition = Define(head, options, extraState);
     }
 
     /// <summary>The pipeline's name, as in its options.</summary>
@@ -170,6 +173,13 @@ public sealed class Pipeline<T> : ICheckpointed
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteInt32(StateMagic);
+        writer.WriteInt32(_definition.Length);
+        foreach (var (name, value) in _definition)
+        {
+            writer.WriteString(name);
+            writer.WriteString(value);
+        }
+
         _watermarks.WriteState(writer);
         _head.WriteState(writer);
         writer.WriteInt32(_extraState.Count);
@@ -180,9 +190,12 @@ public sealed class Pipeline<T> : ICheckpointed
     }
 
     /// <inheritdoc />
+    /// <exception cref="IncompatibleStateException">The snapshot was written by a pipeline with a different definition (windows, lateness, out-of-orderness, key, aggregate or registered state).</exception>
+    /// <exception cref="InvalidDataException">The snapshot is corrupt.</exception>
     public void ReadState(ref StateReader reader)
     {
         reader.Expect(StateMagic, "pipeline snapshot marker");
+        CheckDefinition(ref reader);
         _watermarks.ReadState(ref reader);
         _head.ReadState(ref reader);
         reader.Expect(_extraState.Count, "registered state count");
@@ -192,6 +205,57 @@ public sealed class Pipeline<T> : ICheckpointed
         }
 
         _completed = false;
+    }
+
+    /// <summary>What shapes the pipeline's state, as (name, value) pairs: stored in snapshots and compared on restore.</summary>
+    private static KeyValuePair<string, string>[] Define(BatchOperator<T> head, PipelineOptions options, IReadOnlyList<ICheckpointed> extraState)
+    {
+        var definition = new List<KeyValuePair<string, string>>
+        {
+            new("out-of-orderness", SnapshotFormat.Milliseconds((long)options.MaxOutOfOrderness.TotalMilliseconds)),
+        };
+        head.Describe(definition);
+        for (var i = 0; i < extraState.Count; i++)
+        {
+            definition.Add(new(string.Create(CultureInfo.InvariantCulture, $"state {i + 1}"), SnapshotFormat.TypeName(extraState[i].GetType())));
+        }
+
+        return [.. definition];
+    }
+
+    private void CheckDefinition(ref StateReader reader)
+    {
+        var count = reader.ReadCount();
+        var stored = new Dictionary<string, string>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            stored[reader.ReadString()] = reader.ReadString();
+        }
+
+        var changes = new List<string>();
+        foreach (var (name, value) in _definition)
+        {
+            if (!stored.Remove(name, out var old))
+            {
+                changes.Add($"{name}: none in the snapshot, {value} in this pipeline");
+            }
+            else if (old != value)
+            {
+                changes.Add($"{name}: {old} in the snapshot, {value} in this pipeline");
+            }
+        }
+
+        foreach (var (name, old) in stored)
+        {
+            changes.Add($"{name}: {old} in the snapshot, none in this pipeline");
+        }
+
+        if (changes.Count > 0)
+        {
+            throw new IncompatibleStateException(
+                $"The snapshot was written by a pipeline with a different definition ({string.Join("; ", changes)}). " +
+                $"State cannot carry over such a change. {SnapshotFormat.WayForward}");
+        }
     }
 
     private void Run(Span<T> records, Span<long> timestamps, int partition, long maxTimestamp)

@@ -70,7 +70,6 @@ public readonly record struct InvocationResult(int Taken, int Processed, int Ski
 public sealed class InvocationRunner<T>
     where T : struct
 {
-    private const int StateMagic = 0x534B4931; // "SKI1"
     private const int ChunkSize = 1024;
     private readonly Func<PipelineInstance<T>> _create;
     private readonly IDeadLetterSink _deadLetters;
@@ -196,7 +195,7 @@ public sealed class InvocationRunner<T>
         }
 
         var reader = new StateReader(stored.Data.Span);
-        reader.Expect(StateMagic, "invocation state marker");
+        SnapshotFormat.ReadHeader(ref reader, SnapshotKind.InvocationPartition, _keyPrefix + partition);
         return reader.ReadBytes().ToArray();
     }
 
@@ -242,9 +241,16 @@ public sealed class InvocationRunner<T>
         {
             state.Version = stored.Version;
             var reader = new StateReader(stored.Data.Span);
-            reader.Expect(StateMagic, "invocation state marker");
+            SnapshotFormat.ReadHeader(ref reader, SnapshotKind.InvocationPartition, state.Key);
             state.SetApplied(reader.ReadBytes());
-            pipeline.ReadState(ref reader);
+            try
+            {
+                pipeline.ReadState(ref reader);
+            }
+            catch (IncompatibleStateException e)
+            {
+                throw new IncompatibleStateException($"The state stored under '{state.Key}' cannot be restored: {e.Message}", e);
+            }
         }
 
         pipeline.RegisterPartition(0);
@@ -352,7 +358,7 @@ public sealed class InvocationRunner<T>
         {
             _snapshot.ResetWrittenCount();
             var writer = new StateWriter(_snapshot);
-            writer.WriteInt32(StateMagic);
+            SnapshotFormat.WriteHeader(writer, SnapshotKind.InvocationPartition);
             writer.WriteBytes(state.Applied);
             state.Pipeline.WriteState(writer);
             state.Version = await _store.SaveAsync(state.Key, _snapshot.WrittenMemory, state.Version, cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,16 @@ public sealed class RunnerOptions
     /// <summary>Also checkpoint after this many batches; 0 turns the count off.</summary>
     public int CheckpointEveryBatches { get; set; }
 
+    /// <summary>Also checkpoint (so flush the sinks) once the pipeline has written this many records to its sinks since the last checkpoint; 0 turns the bound off.</summary>
+    /// <remarks>
+    /// Sinks that hold output until they are flushed (Kinesis, a transactional file or Kafka sink) would otherwise hold
+    /// everything produced in a <see cref="CheckpointInterval"/>: memory would follow the input rate. With the bound they
+    /// hold at most this many records plus the output of one batch (the count is checked between batches). A smaller
+    /// bound means more checkpoints (store writes, source commits) when output is heavy.
+    /// </remarks>
+    /// <value>Defaults to 100,000 records.</value>
+    public int MaxUnflushedOutput { get; set; } = 100_000;
+
     /// <summary>Records per batch asked of the source.</summary>
     /// <value>Defaults to 1024.</value>
     public int BatchSize { get; set; } = 1024;
@@ -81,7 +91,6 @@ public sealed class RunnerCounters
 public sealed class PipelineRunner<T>
     where T : struct
 {
-    private const int CheckpointMagic = 0x534B4331; // "SKC1"
     private readonly Pipeline<T> _pipeline;
     private readonly IRecordSource _source;
     private readonly IRecordDecoder<T> _decoder;
@@ -100,6 +109,7 @@ public sealed class PipelineRunner<T>
     private string? _stateVersion;
     private long _lastCheckpoint;
     private int _batchesSinceCheckpoint;
+    private long _outputAtCheckpoint;
     private bool _restored;
 
     /// <summary>Creates a runner.</summary>
@@ -116,6 +126,7 @@ public sealed class PipelineRunner<T>
         ArgumentNullException.ThrowIfNull(deadLetters);
         _options = options ?? new RunnerOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.BatchSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxUnflushedOutput);
         if (!_options.UseSourceTimestamps && !pipeline.HasEventTimeSelector)
         {
             throw new ArgumentException("The pipeline has no event-time selector; set RunnerOptions.UseSourceTimestamps.", nameof(pipeline));
@@ -233,6 +244,7 @@ public sealed class PipelineRunner<T>
         await _source.CommitAsync(_positions, cancellationToken).ConfigureAwait(false);
         _lastCheckpoint = _options.TimeProvider.GetTimestamp();
         _batchesSinceCheckpoint = 0;
+        _outputAtCheckpoint = Output;
         Counters.CheckpointCount++;
         var elapsed = Stopwatch.GetElapsedTime(started);
         StreamKitMetrics.CheckpointDuration.Record(elapsed.TotalSeconds, _tags);
@@ -350,13 +362,17 @@ public sealed class PipelineRunner<T>
         return index;
     }
 
+    /// <summary>Records written to the pipeline's sinks so far: results and late events sent to a side output.</summary>
+    private long Output => _pipeline.Counters.Out + _pipeline.Counters.Late - _pipeline.Counters.Dropped;
+
     private bool IsCheckpointDue() =>
         (_options.CheckpointEveryBatches > 0 && _batchesSinceCheckpoint >= _options.CheckpointEveryBatches)
+        || (_options.MaxUnflushedOutput > 0 && Output - _outputAtCheckpoint >= _options.MaxUnflushedOutput)
         || _options.TimeProvider.GetElapsedTime(_lastCheckpoint) >= _options.CheckpointInterval;
 
     private void WriteCheckpoint(StateWriter writer)
     {
-        writer.WriteInt32(CheckpointMagic);
+        SnapshotFormat.WriteHeader(writer, SnapshotKind.RunnerCheckpoint);
         writer.WriteInt32(_partitionNames.Count);
         for (var i = 0; i < _partitionNames.Count; i++)
         {
@@ -370,7 +386,7 @@ public sealed class PipelineRunner<T>
     private void Restore(ReadOnlySpan<byte> snapshot)
     {
         var reader = new StateReader(snapshot);
-        reader.Expect(CheckpointMagic, "checkpoint marker");
+        SnapshotFormat.ReadHeader(ref reader, SnapshotKind.RunnerCheckpoint, _stateKey);
         var partitions = reader.ReadCount();
         for (var i = 0; i < partitions; i++)
         {
@@ -380,6 +396,13 @@ public sealed class PipelineRunner<T>
             _positions[name] = position;
         }
 
-        _pipeline.ReadState(ref reader);
+        try
+        {
+            _pipeline.ReadState(ref reader);
+        }
+        catch (IncompatibleStateException e)
+        {
+            throw new IncompatibleStateException($"The state stored under '{_stateKey}' cannot be restored: {e.Message}", e);
+        }
     }
 }

@@ -74,6 +74,9 @@ public ref struct StateReader
     /// <summary>Whether every byte has been read.</summary>
     public readonly bool IsEmpty => _remaining.IsEmpty;
 
+    /// <summary>How many bytes are left to read.</summary>
+    public readonly int Remaining => _remaining.Length;
+
     /// <summary>Reads a 32-bit integer.</summary>
     public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 

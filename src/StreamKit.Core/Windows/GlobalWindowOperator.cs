@@ -76,6 +76,17 @@ internal sealed class GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
         next.WriteState(writer);
     }
 
+    public override void Describe(List<KeyValuePair<string, string>> definition)
+    {
+        SnapshotFormat.AddWindowStage(
+            definition,
+            ("window", "global"),
+            ("window key", SnapshotFormat.LayoutName<TKey>(typeof(T))),
+            ("window aggregate", SnapshotFormat.TypeName(typeof(TAggregator), typeof(T))),
+            ("window accumulator", SnapshotFormat.LayoutName<TAcc>(typeof(T))));
+        next.Describe(definition);
+    }
+
     public override void ReadState(ref StateReader reader)
     {
         reader.Expect(StateVersion, "global window state version");

@@ -98,6 +98,18 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _next.WriteState(writer);
     }
 
+    public override void Describe(List<KeyValuePair<string, string>> definition)
+    {
+        SnapshotFormat.AddWindowStage(
+            definition,
+            ("window", "session, gap " + SnapshotFormat.Milliseconds(_gap)),
+            ("window late events", SnapshotFormat.LatePolicy(_settings.Policy, _settings.AllowedLatenessMs)),
+            ("window key", SnapshotFormat.LayoutName<TKey>(typeof(T))),
+            ("window aggregate", SnapshotFormat.TypeName(typeof(TAggregator), typeof(T))),
+            ("window accumulator", SnapshotFormat.LayoutName<TAcc>(typeof(T))));
+        _next.Describe(definition);
+    }
+
     public override void ReadState(ref StateReader reader)
     {
         reader.Expect(StateVersion, "session state version");

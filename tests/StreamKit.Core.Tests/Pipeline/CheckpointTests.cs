@@ -68,11 +68,12 @@ public sealed class CheckpointTests
 
         var other = new Scenario { Kind = WindowKind.Tumbling, Size = tumbling.Size + 1, Hop = tumbling.Size + 1 };
         var target = WindowHarness.Build(other, Agg.Count);
-        Assert.Throws<InvalidDataException>(() =>
+        var error = Assert.Throws<IncompatibleStateException>(() =>
         {
             var reader = new StateReader(bytes);
             target.Pipeline.ReadState(ref reader);
         });
+        Assert.Contains(FormattableString.Invariant($"window: tumbling {tumbling.Size} ms in the snapshot, tumbling {tumbling.Size + 1} ms in this pipeline"), error.Message, StringComparison.Ordinal);
     }
 
     private static byte[] Snapshot(WindowHarness harness)
