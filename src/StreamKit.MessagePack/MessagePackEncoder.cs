@@ -1,16 +1,18 @@
 using System.Buffers;
+using MessagePack;
 using StreamKit.Codecs;
 using StreamKit.Records;
 
 namespace StreamKit.MessagePack;
 
-/// <summary>Encodes a record as a MessagePack map of field name to value, for every field of a <see cref="RecordMap{T}"/> that has a getter.</summary>
+/// <summary>Encodes a record as a MessagePack map of field name to value, for every field of a <see cref="RecordMap{T}"/> that has a getter, writing with MessagePack-CSharp's <see cref="MessagePackWriter"/>.</summary>
 /// <remarks>
 /// <para>
-/// Fields are written in declaration order, each value in its smallest encoding (doubles as <c>float64</c>);
-/// <see cref="FieldKind.TimestampMillis"/> fields as set by <see cref="MessagePackEncoderOptions.TimestampEncoding"/>.
-/// Objects need no delimiter, so consecutive records written to one file form a stream that
-/// <see cref="MessagePackFraming"/> (or any MessagePack streaming reader) cuts back into records.
+/// Fields are written in declaration order, each value in its smallest encoding (doubles as <c>float64</c>), the
+/// same bytes python-msgpack writes for the same values; <see cref="FieldKind.TimestampMillis"/> fields as set by
+/// <see cref="MessagePackEncoderOptions.TimestampEncoding"/>. Objects need no delimiter, so consecutive records
+/// written to one file form a stream that <see cref="MessagePackFraming"/> (or any MessagePack streaming reader) cuts
+/// back into records.
 /// </para>
 /// <para>
 /// Keys are encoded once, at construction. Allocation-free once <c>output</c> has grown; thread-safe.
@@ -48,7 +50,9 @@ public sealed class MessagePackEncoder<T> : IRecordEncoder<T>
         for (var i = 0; i < _fields.Length; i++)
         {
             buffer.ResetWrittenCount();
-            new MessagePackWriter(buffer).WriteString(_fields[i].Utf8Name.Span);
+            var writer = new MessagePackWriter(buffer);
+            writer.WriteString(_fields[i].Utf8Name.Span);
+            writer.Flush();
             _encodedKeys[i] = buffer.WrittenSpan.ToArray();
         }
     }
@@ -57,7 +61,9 @@ public sealed class MessagePackEncoder<T> : IRecordEncoder<T>
     public void Encode(in T record, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var writer = new MessagePackWriter(output);
+
+        // scoped: the writer outlives no call, so it may be handed the spans the field getters return.
+        scoped var writer = new MessagePackWriter(output);
         writer.WriteMapHeader(_fields.Length);
         for (var i = 0; i < _fields.Length; i++)
         {
@@ -66,27 +72,29 @@ public sealed class MessagePackEncoder<T> : IRecordEncoder<T>
             switch (field.Kind)
             {
                 case FieldKind.Int32:
-                    writer.WriteInt64(field.GetInt32(in record));
+                    writer.Write((long)field.GetInt32(in record));
                     break;
                 case FieldKind.Int64:
-                    writer.WriteInt64(field.GetInt64(in record));
+                    writer.Write(field.GetInt64(in record));
                     break;
                 case FieldKind.TimestampMillis when _timestampsAsExtension:
-                    writer.WriteTimestampMillis(field.GetInt64(in record));
+                    MessagePackTimestamp.Write(ref writer, field.GetInt64(in record));
                     break;
                 case FieldKind.TimestampMillis:
-                    writer.WriteInt64(field.GetInt64(in record));
+                    writer.Write(field.GetInt64(in record));
                     break;
                 case FieldKind.Double:
-                    writer.WriteDouble(field.GetDouble(in record));
+                    writer.Write(field.GetDouble(in record));
                     break;
                 case FieldKind.Boolean:
-                    writer.WriteBoolean(field.GetBoolean(in record));
+                    writer.Write(field.GetBoolean(in record));
                     break;
                 default:
                     writer.WriteString(field.GetString(in record));
                     break;
             }
         }
+
+        writer.Flush();
     }
 }

@@ -6,7 +6,7 @@ namespace StreamKit.MessagePack;
 /// <summary>Files of concatenated MessagePack objects, one record each (<c>.msgpack</c>, <c>.mpk</c>), for <see cref="FileSource"/>.</summary>
 /// <remarks>
 /// Objects are cut with <see cref="MessagePackFraming"/>, without decoding; decode them with
-/// <see cref="MessagePackDecoder{T}"/>. MessagePack has no resynchronisation marker, so after bytes that cannot
+/// <see cref="MessagePackDecoder{T}"/> (or <see cref="MessagePackSerializerDecoder{T}"/>). MessagePack has no resynchronisation marker, so after bytes that cannot
 /// start an object (or an object over the record limit) the reader dead-letters the bytes up to the next position
 /// where a complete map begins (looking at most <c>maxRecordBytes</c> + 16 bytes ahead), and goes on from there. The
 /// search depends only on the file's bytes, so a restart cuts the file the same way.

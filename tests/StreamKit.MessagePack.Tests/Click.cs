@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MessagePack;
 using System.Text.Json.Nodes;
 using StreamKit.Keys;
 using StreamKit.Records;
@@ -151,10 +152,35 @@ internal static class Bytes
 
     public static string ToHex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
 
-    public static byte[] Write(Action<MessagePackWriter> write)
+    public static byte[] Write(Writing write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        write(new MessagePackWriter(buffer));
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>Nested arrays <paramref name="depth"/> deep, each holding the next; the innermost is empty.</summary>
+    public static byte[] Nested(int depth)
+    {
+        var bytes = new byte[depth];
+        bytes.AsSpan(0, depth - 1).Fill(0x91);
+        bytes[^1] = 0x90;
+        return bytes;
+    }
+}
+
+/// <summary>Writes test values; the writer is passed by reference because it buffers.</summary>
+internal delegate void Writing(ref MessagePackWriter writer);
+
+/// <summary>Values MessagePack-CSharp's writer has no single call for.</summary>
+internal static class WriterExtensions
+{
+    /// <summary>A timestamp extension, through <see cref="DateTime"/> (100 ns precision is all these tests need).</summary>
+    public static void WriteTimestamp(this ref MessagePackWriter writer, long seconds, uint nanoseconds) =>
+        writer.Write(DateTime.UnixEpoch.AddSeconds(seconds).AddTicks(nanoseconds / 100));
+
+    public static void WriteExtension(this ref MessagePackWriter writer, sbyte typeCode, byte[] data) =>
+        writer.WriteExtensionFormat(new ExtensionResult(typeCode, data));
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -94,101 +93,6 @@ public class InteropTests
         }
     }
 
-    [Fact]
-    public void Scalars_PackedByPython_ReadAndWrittenIdentically()
-    {
-        RequireMsgpack();
-        var lines = Lines(RunPython(s_script, "scalars"));
-        Assert.True(lines.Count > 50);
-
-        foreach (var line in lines)
-        {
-            var packed = Bytes.Hex(line["packed"]!.GetValue<string>());
-            var value = line["value"]!.AsObject();
-            var (kind, argument) = value.Single();
-            var reader = new MessagePackReader(packed);
-            byte[] written;
-            switch (kind)
-            {
-                case "int":
-                    var text = argument!.GetValue<string>();
-                    if (long.TryParse(text, CultureInfo.InvariantCulture, out var signed))
-                    {
-                        Assert.True(reader.TryReadInt64(out var read), text);
-                        Assert.Equal(signed, read);
-                        written = Bytes.Write(w => w.WriteInt64(signed));
-                    }
-                    else
-                    {
-                        var unsigned = ulong.Parse(text, CultureInfo.InvariantCulture);
-                        Assert.True(reader.TryReadUInt64(out var read), text);
-                        Assert.Equal(unsigned, read);
-                        written = Bytes.Write(w => w.WriteUInt64(unsigned));
-                    }
-
-                    break;
-                case "float":
-                    var number = ParsePythonFloat(argument!.GetValue<string>());
-                    Assert.True(reader.TryReadDouble(out var readNumber));
-                    Assert.Equal(BitConverter.DoubleToInt64Bits(number), BitConverter.DoubleToInt64Bits(readNumber));
-                    written = Bytes.Write(w => w.WriteDouble(number));
-                    break;
-                case "str":
-                    var str = new string('s', argument!.GetValue<int>());
-                    Assert.True(reader.TryReadString(out var utf8));
-                    Assert.Equal(str, Encoding.UTF8.GetString(utf8));
-                    written = Bytes.Write(w => w.WriteString(str));
-                    break;
-                case "bin":
-                    var bin = Enumerable.Repeat((byte)7, argument!.GetValue<int>()).ToArray();
-                    Assert.True(reader.TryReadBinary(out var readBin));
-                    Assert.True(readBin.SequenceEqual(bin));
-                    written = Bytes.Write(w => w.WriteBinary(bin));
-                    break;
-                case "array":
-                    var count = argument!.GetValue<int>();
-                    Assert.True(reader.TryReadArrayHeader(out var readCount));
-                    Assert.Equal(count, readCount);
-                    for (var i = 0; i < count; i++)
-                    {
-                        Assert.True(reader.TryReadNil());
-                    }
-
-                    written = Bytes.Write(w =>
-                    {
-                        w.WriteArrayHeader(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            w.WriteNil();
-                        }
-                    });
-                    break;
-                case "timestamp":
-                    var seconds = argument![0]!.GetValue<long>();
-                    var nanoseconds = argument[1]!.GetValue<uint>();
-                    Assert.True(reader.TryReadTimestamp(out var readSeconds, out var readNanoseconds));
-                    Assert.Equal((seconds, nanoseconds), (readSeconds, readNanoseconds));
-                    written = Bytes.Write(w => w.WriteTimestamp(seconds, nanoseconds));
-                    break;
-                case "nil":
-                    Assert.True(reader.TryReadNil());
-                    written = Bytes.Write(static w => w.WriteNil());
-                    break;
-                case "bool":
-                    var flag = argument!.GetValue<bool>();
-                    Assert.True(reader.TryReadBoolean(out var readFlag));
-                    Assert.Equal(flag, readFlag);
-                    written = Bytes.Write(w => w.WriteBoolean(flag));
-                    break;
-                default:
-                    throw new InvalidOperationException("unknown scalar kind " + kind);
-            }
-
-            Assert.True(reader.End, value.ToJsonString());
-            Assert.Equal(line["packed"]!.GetValue<string>(), Bytes.ToHex(written));
-        }
-    }
-
     private static Click RandomClick(Random random, ClickCodec codec) => new()
     {
         Ts = Pick(random, s_timestamps),
@@ -209,13 +113,6 @@ public class InteropTests
     };
 
     private static T Pick<T>(Random random, T[] values) => values[random.Next(values.Length)];
-
-    private static double ParsePythonFloat(string repr) => repr switch
-    {
-        "inf" => double.PositiveInfinity,
-        "-inf" => double.NegativeInfinity,
-        _ => double.Parse(repr, CultureInfo.InvariantCulture),
-    };
 
     private static List<JsonNode> Lines(string output)
     {

@@ -1,3 +1,4 @@
+using MessagePack;
 using StreamKit.Records;
 
 namespace StreamKit.MessagePack.Tests;
@@ -34,32 +35,32 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_ReorderedKeysAndUnknownNestedValues_DecodesFields()
     {
-        var payload = Bytes.Write(static w =>
+        var payload = Bytes.Write(static (ref MessagePackWriter w) =>
         {
             w.WriteMapHeader(8);
-            w.WriteString("extra");
+            w.Write("extra");
             w.WriteArrayHeader(3);
             w.WriteMapHeader(1);
-            w.WriteString("k");
+            w.Write("k");
             w.WriteArrayHeader(2);
-            w.WriteBinary([1, 2]);
+            w.Write([1, 2]);
             w.WriteExtension(9, [1, 2, 3]);
-            w.WriteDouble(1.5);
+            w.Write(1.5);
             w.WriteNil();
-            w.WriteString("pageId");
-            w.WriteInt64(7);
-            w.WriteInt64(99);
-            w.WriteString("an integer key is skipped");
-            w.WriteString("eventType");
-            w.WriteString("view");
-            w.WriteString("userId");
-            w.WriteInt64(-5);
-            w.WriteString("ts");
+            w.Write("pageId");
+            w.Write(7);
+            w.Write(99);
+            w.Write("an integer key is skipped");
+            w.Write("eventType");
+            w.Write("view");
+            w.Write("userId");
+            w.Write(-5);
+            w.Write("ts");
             w.WriteTimestamp(1_700_000_000, 123_456_789);
-            w.WriteString("mobile");
-            w.WriteBoolean(true);
-            w.WriteString("revenue");
-            w.WriteInt64(3);
+            w.Write("mobile");
+            w.Write(true);
+            w.Write("revenue");
+            w.Write(3);
         });
 
         var click = _codec.Decode(payload);
@@ -86,7 +87,7 @@ public class MessagePackDecoderTests
     [InlineData((long)int.MinValue)]
     public void TryDecode_Int32FieldAtEveryWidth_Decodes(long value)
     {
-        var click = _codec.Decode(Required(userId: false, extra: ("userId", w => w.WriteInt64(value))));
+        var click = _codec.Decode(Required(userId: false, extra: ("userId", (ref MessagePackWriter w) => w.Write(value))));
 
         Assert.Equal(value, click.UserId);
     }
@@ -97,7 +98,7 @@ public class MessagePackDecoderTests
     [InlineData(long.MaxValue)]
     public void TryDecode_Int32FieldOutOfRange_NamesField(long value)
     {
-        var error = _codec.DecodeError(Required(userId: false, extra: ("userId", w => w.WriteInt64(value))));
+        var error = _codec.DecodeError(Required(userId: false, extra: ("userId", (ref MessagePackWriter w) => w.Write(value))));
 
         Assert.Equal($"field 'userId' (Int32) cannot hold integer {value}", error);
     }
@@ -105,7 +106,7 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_UInt64AboveLongMax_NamesField()
     {
-        var error = _codec.DecodeError(Required(extra: ("sessionId", static w => w.WriteUInt64(ulong.MaxValue))));
+        var error = _codec.DecodeError(Required(extra: ("sessionId", static (ref MessagePackWriter w) => w.Write(ulong.MaxValue))));
 
         Assert.Equal("field 'sessionId' (Int64) cannot hold integer 18446744073709551615", error);
     }
@@ -116,7 +117,7 @@ public class MessagePackDecoderTests
     [InlineData(-1L)]
     public void TryDecode_Int64Field_Decodes(long value)
     {
-        var click = _codec.Decode(Required(extra: ("sessionId", w => w.WriteInt64(value))));
+        var click = _codec.Decode(Required(extra: ("sessionId", (ref MessagePackWriter w) => w.Write(value))));
 
         Assert.Equal(value, click.SessionId);
     }
@@ -128,20 +129,20 @@ public class MessagePackDecoderTests
     [InlineData(double.NegativeInfinity)]
     public void TryDecode_DoubleField_DecodesFloat64AndFloat32(double value)
     {
-        Assert.Equal(value, _codec.Decode(Required(extra: ("revenue", w => w.WriteDouble(value)))).Revenue);
-        Assert.Equal((float)value, _codec.Decode(Required(extra: ("revenue", w => w.WriteSingle((float)value)))).Revenue);
+        Assert.Equal(value, _codec.Decode(Required(extra: ("revenue", (ref MessagePackWriter w) => w.Write(value)))).Revenue);
+        Assert.Equal((float)value, _codec.Decode(Required(extra: ("revenue", (ref MessagePackWriter w) => w.Write((float)value)))).Revenue);
     }
 
     [Fact]
     public void TryDecode_IntegralFloatInIntField_Decodes()
     {
-        Assert.Equal(350, _codec.Decode(Required(extra: ("durationMs", static w => w.WriteDouble(350.0)))).DurationMs);
+        Assert.Equal(350, _codec.Decode(Required(extra: ("durationMs", static (ref MessagePackWriter w) => w.Write(350.0)))).DurationMs);
     }
 
     [Fact]
     public void TryDecode_FractionalFloatInIntField_NamesField()
     {
-        var error = _codec.DecodeError(Required(extra: ("durationMs", static w => w.WriteDouble(3.5))));
+        var error = _codec.DecodeError(Required(extra: ("durationMs", static (ref MessagePackWriter w) => w.Write(3.5))));
 
         Assert.Equal("field 'durationMs' (Int32) cannot hold float 3.5", error);
     }
@@ -149,7 +150,7 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_TimestampExtInIntField_NamesField()
     {
-        var error = _codec.DecodeError(Required(extra: ("durationMs", static w => w.WriteTimestamp(1, 0))));
+        var error = _codec.DecodeError(Required(extra: ("durationMs", static (ref MessagePackWriter w) => w.WriteTimestamp(1, 0))));
 
         Assert.Equal("field 'durationMs' (Int32) cannot hold a timestamp", error);
     }
@@ -157,7 +158,7 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_OtherExtension_NamesField()
     {
-        var error = _codec.DecodeError(Required(extra: ("ts", static w => w.WriteExtension(4, [1, 2, 3, 4])), ts: false));
+        var error = _codec.DecodeError(Required(extra: ("ts", static (ref MessagePackWriter w) => w.WriteExtension(4, [1, 2, 3, 4])), ts: false));
 
         Assert.Equal("field 'ts' (TimestampMillis) cannot hold an extension of type 4", error);
     }
@@ -169,7 +170,7 @@ public class MessagePackDecoderTests
     [InlineData("eventType", "field 'eventType' rejected its value")]
     public void TryDecode_WrongType_NamesField(string name, string expected)
     {
-        var payload = Required(userId: name != "userId", eventType: name != "eventType", extra: (name, static w => w.WriteString("oops")));
+        var payload = Required(userId: name != "userId", eventType: name != "eventType", extra: (name, static (ref MessagePackWriter w) => w.Write("oops")));
 
         Assert.Equal(expected, _codec.DecodeError(payload));
     }
@@ -181,7 +182,7 @@ public class MessagePackDecoderTests
     [InlineData(MessagePackType.Boolean, "field 'pageId' (Int32) cannot hold a boolean")]
     public void TryDecode_ContainerForScalarField_NamesField(MessagePackType type, string expected)
     {
-        var payload = Required(pageId: false, extra: ("pageId", w =>
+        var payload = Required(pageId: false, extra: ("pageId", (ref MessagePackWriter w) =>
         {
             switch (type)
             {
@@ -192,10 +193,10 @@ public class MessagePackDecoderTests
                     w.WriteMapHeader(0);
                     break;
                 case MessagePackType.Binary:
-                    w.WriteBinary([1]);
+                    w.Write([1]);
                     break;
                 default:
-                    w.WriteBoolean(true);
+                    w.Write(true);
                     break;
             }
         }));
@@ -206,7 +207,7 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_InvalidUtf8_NamesField()
     {
-        var error = _codec.DecodeError(Required(extra: ("country", static w => w.WriteString([0xc3, 0x28]))));
+        var error = _codec.DecodeError(Required(extra: ("country", static (ref MessagePackWriter w) => w.WriteString([0xc3, 0x28]))));
 
         Assert.Equal("field 'country' is not valid UTF-8", error);
     }
@@ -214,7 +215,7 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_NilForRequiredField_ReportsMissing()
     {
-        var error = _codec.DecodeError(Required(pageId: false, extra: ("pageId", static w => w.WriteNil())));
+        var error = _codec.DecodeError(Required(pageId: false, extra: ("pageId", static (ref MessagePackWriter w) => w.WriteNil())));
 
         Assert.Equal("missing field 'pageId'", error);
     }
@@ -222,7 +223,7 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_NilForOptionalField_LeavesDefault()
     {
-        var click = _codec.Decode(Required(extra: ("durationMs", static w => w.WriteNil())));
+        var click = _codec.Decode(Required(extra: ("durationMs", static (ref MessagePackWriter w) => w.WriteNil())));
 
         Assert.Equal(0, click.DurationMs);
     }
@@ -242,7 +243,7 @@ public class MessagePackDecoderTests
     [Fact]
     public void TryDecode_DuplicateField_Rejects()
     {
-        var error = _codec.DecodeError(Required(extra: ("pageId", static w => w.WriteInt64(8))));
+        var error = _codec.DecodeError(Required(extra: ("pageId", static (ref MessagePackWriter w) => w.Write(8))));
 
         Assert.Equal("duplicate field 'pageId'", error);
     }
@@ -294,7 +295,7 @@ public class MessagePackDecoderTests
     public void TryDecode_StringFieldOfEveryLength_Decodes(int length)
     {
         var country = new string('q', length);
-        var payload = Required(extra: ("country", w => w.WriteString(country)));
+        var payload = Required(extra: ("country", (ref MessagePackWriter w) => w.Write(country)));
 
         var click = _codec.Decode(payload);
 
@@ -308,18 +309,74 @@ public class MessagePackDecoderTests
             .Int32("pageId", static (ref Click c, int v) => c.PageId = v)
             .Int32("userId", null, static (in Click c) => c.UserId);
         var decoder = new MessagePackDecoder<Click>(map);
-        var payload = Bytes.Write(static w =>
+        var payload = Bytes.Write(static (ref MessagePackWriter w) =>
         {
             w.WriteMapHeader(2);
-            w.WriteString("userId");
-            w.WriteString("not even an int");
-            w.WriteString("pageId");
-            w.WriteInt64(3);
+            w.Write("userId");
+            w.Write("not even an int");
+            w.Write("pageId");
+            w.Write(3);
         });
         var click = default(Click);
 
         Assert.True(decoder.TryDecode(payload, ref click, out var error), error);
         Assert.Equal(3, click.PageId);
+    }
+
+    [Fact]
+    public void TryDecode_UnknownValueNestedToMaxDepth_IsSkipped()
+    {
+        var payload = Required(extra: ("unknown", static (ref MessagePackWriter w) => w.WriteRaw(Bytes.Nested(MessagePackFraming.MaxDepth))));
+
+        Assert.Equal(1_700_000_000_000, _codec.Decode(payload).Ts);
+    }
+
+    [Fact]
+    public void TryDecode_UnknownValueNestedPastMaxDepth_RejectsWithoutRecursingThroughIt()
+    {
+        var payload = Required(ts: false, extra: ("unknown", static (ref MessagePackWriter w) => w.WriteRaw(Bytes.Nested(100_000))));
+
+        Assert.Equal("truncated or malformed MessagePack at byte 41", _codec.DecodeError(payload));
+    }
+
+    [Theory]
+    [InlineData("dd ffffffff 91 91")]
+    [InlineData("df ffffffff 91 91")]
+    [InlineData("df 7fffffff 91 91")]
+    [InlineData("db ffffffff 91 91")]
+    public void TryDecode_UnknownValueDeclaringHugeCount_Rejects(string hex)
+    {
+        var payload = Required(ts: false, extra: ("unknown", (ref MessagePackWriter w) => w.WriteRaw(Bytes.Hex(hex))));
+
+        Assert.Equal("truncated or malformed MessagePack at byte 41", _codec.DecodeError(payload));
+    }
+
+    [Theory]
+    [InlineData("d6ff6553f100", 1_700_000_000_000L)]
+    [InlineData("d7ff1d5353006553f100", 1_700_000_000_123L)]
+    [InlineData("c70cff1dcd6500fffffffffffffffe", -1_500L)]
+    [InlineData("c70cff3b9ac9ffffffffffffffffff", -1L)]
+    [InlineData("c70cff000000000020c49ba5e353f7", 9_223_372_036_854_775_000L)]
+    public void TryDecode_TimestampExtensionInEveryForm_FloorsToMilliseconds(string hex, long expected)
+    {
+        var click = _codec.Decode(Required(ts: false, extra: ("ts", (ref MessagePackWriter w) => w.WriteRaw(Bytes.Hex(hex)))));
+
+        Assert.Equal(expected, click.Ts);
+    }
+
+    [Theory]
+    [InlineData("c70cff000000007fffffffffffffff")]
+    [InlineData("c70cff3b9ac9ff7fffffffffffffff")]
+    [InlineData("c70cff000000008000000000000000")]
+    [InlineData("d7ffee6b280000000000")]
+    [InlineData("c70cff3b9aca000000000000000000")]
+    [InlineData("d5ff0000")]
+    [InlineData("c705ff0000000000")]
+    public void TryDecode_TimestampOutOfRangeOrMalformed_NamesField(string hex)
+    {
+        var error = _codec.DecodeError(Required(ts: false, extra: ("ts", (ref MessagePackWriter w) => w.WriteRaw(Bytes.Hex(hex)))));
+
+        Assert.Equal("field 'ts' holds a malformed or out-of-range timestamp", error);
     }
 
     /// <summary>A map holding the required fields (each can be left out) plus an extra entry written last.</summary>
@@ -328,39 +385,39 @@ public class MessagePackDecoderTests
         bool userId = true,
         bool pageId = true,
         bool eventType = true,
-        (string Name, Action<MessagePackWriter> Write)? extra = null)
+        (string Name, Writing Write)? extra = null)
     {
-        return Bytes.Write(w =>
+        return Bytes.Write((ref MessagePackWriter w) =>
         {
             w.WriteMapHeader((ts ? 1 : 0) + (userId ? 1 : 0) + (pageId ? 1 : 0) + (eventType ? 1 : 0) + (extra is null ? 0 : 1));
             if (ts)
             {
-                w.WriteString("ts");
-                w.WriteInt64(1_700_000_000_000);
+                w.Write("ts");
+                w.Write(1_700_000_000_000);
             }
 
             if (userId)
             {
-                w.WriteString("userId");
-                w.WriteInt64(1);
+                w.Write("userId");
+                w.Write(1);
             }
 
             if (pageId)
             {
-                w.WriteString("pageId");
-                w.WriteInt64(2);
+                w.Write("pageId");
+                w.Write(2);
             }
 
             if (eventType)
             {
-                w.WriteString("eventType");
-                w.WriteString("click");
+                w.Write("eventType");
+                w.Write("click");
             }
 
             if (extra is { } entry)
             {
-                w.WriteString(entry.Name);
-                entry.Write(w);
+                w.Write(entry.Name);
+                entry.Write(ref w);
             }
         });
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using MessagePack;
 using StreamKit.Records;
 
 namespace StreamKit.MessagePack.Tests;
@@ -13,13 +14,12 @@ public class MessagePackEncoderTests
         var bytes = codec.Encode(codec.Sample());
 
         var reader = new MessagePackReader(bytes);
-        Assert.True(reader.TryReadMapHeader(out var count));
-        Assert.Equal(codec.Map.Fields.Count, count);
+        Assert.Equal(codec.Map.Fields.Count, reader.ReadMapHeader());
         foreach (var field in codec.Map.Fields)
         {
-            Assert.True(reader.TryReadString(out var key));
+            Assert.True(reader.TryReadStringSpan(out var key));
             Assert.True(key.SequenceEqual(field.Utf8Name.Span));
-            Assert.True(reader.TrySkip());
+            reader.Skip();
         }
 
         Assert.True(reader.End);
@@ -32,8 +32,8 @@ public class MessagePackEncoderTests
 
         var reader = ValueOf(codec.Encode(codec.Sample()), "ts"u8);
 
-        Assert.True(reader.TryReadInt64(out var ts));
-        Assert.Equal(1_700_000_000_123, ts);
+        Assert.Equal(MessagePackType.Integer, reader.NextMessagePackType);
+        Assert.Equal(1_700_000_000_123, reader.ReadInt64());
     }
 
     [Fact]
@@ -43,9 +43,8 @@ public class MessagePackEncoderTests
 
         var reader = ValueOf(codec.Encode(codec.Sample()), "ts"u8);
 
-        Assert.Equal("d7ff1d5353006553f100", Bytes.ToHex(reader.UnreadSpan[..10]));
-        Assert.True(reader.TryReadTimestampMillis(out var ts));
-        Assert.Equal(1_700_000_000_123, ts);
+        Assert.Equal("d7ff1d5353006553f100", Bytes.ToHex(reader.Sequence.Slice(reader.Position).FirstSpan[..10]));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123).UtcDateTime, reader.ReadDateTime());
     }
 
     [Fact]
@@ -87,16 +86,16 @@ public class MessagePackEncoderTests
     private static MessagePackReader ValueOf(byte[] map, ReadOnlySpan<byte> name)
     {
         var reader = new MessagePackReader(map);
-        Assert.True(reader.TryReadMapHeader(out var count));
+        var count = reader.ReadMapHeader();
         for (var i = 0; i < count; i++)
         {
-            Assert.True(reader.TryReadString(out var key));
+            Assert.True(reader.TryReadStringSpan(out var key));
             if (key.SequenceEqual(name))
             {
                 return reader;
             }
 
-            Assert.True(reader.TrySkip());
+            reader.Skip();
         }
 
         Assert.Fail("key not found");

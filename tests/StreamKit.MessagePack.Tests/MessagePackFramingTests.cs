@@ -1,4 +1,5 @@
 using System.Buffers;
+using MessagePack;
 
 namespace StreamKit.MessagePack.Tests;
 
@@ -11,15 +12,15 @@ public class MessagePackFramingTests
         {
             Bytes.Hex("2a"),
             Bytes.Hex("c0"),
-            Bytes.Write(static w => w.WriteString(new string('s', 70_000))),
-            Bytes.Write(static w =>
+            Bytes.Write(static (ref MessagePackWriter w) => w.Write(new string('s', 70_000))),
+            Bytes.Write(static (ref MessagePackWriter w) =>
             {
                 w.WriteMapHeader(2);
-                w.WriteString("a");
+                w.Write("a");
                 w.WriteArrayHeader(2);
                 w.WriteTimestamp(-1, 1);
-                w.WriteBinary(new byte[300]);
-                w.WriteInt64(-1);
+                w.Write(new byte[300]);
+                w.Write(-1);
                 w.WriteMapHeader(0);
             }),
             Bytes.Hex("cb3ff8000000000000"),
@@ -66,8 +67,8 @@ public class MessagePackFramingTests
     [Fact]
     public void TryGetObjectLength_TooDeep_IsInvalid()
     {
-        Assert.Equal(OperationStatus.Done, MessagePackFraming.TryGetObjectLength(MessagePackReaderTests.Nested(MessagePackReader.MaxDepth), out _));
-        Assert.Equal(OperationStatus.InvalidData, MessagePackFraming.TryGetObjectLength(MessagePackReaderTests.Nested(MessagePackReader.MaxDepth + 1), out _));
+        Assert.Equal(OperationStatus.Done, MessagePackFraming.TryGetObjectLength(Bytes.Nested(MessagePackFraming.MaxDepth), out _));
+        Assert.Equal(OperationStatus.InvalidData, MessagePackFraming.TryGetObjectLength(Bytes.Nested(MessagePackFraming.MaxDepth + 1), out _));
     }
 
     [Theory]
@@ -83,7 +84,7 @@ public class MessagePackFramingTests
     [Fact]
     public void TryGetObjectLength_CompleteObjectOverMax_IsInvalid()
     {
-        var bytes = Bytes.Write(static w => w.WriteString(new string('x', 100)));
+        var bytes = Bytes.Write(static (ref MessagePackWriter w) => w.Write(new string('x', 100)));
 
         Assert.Equal(OperationStatus.InvalidData, MessagePackFraming.TryGetObjectLength(bytes, 100, out _));
         Assert.Equal(OperationStatus.Done, MessagePackFraming.TryGetObjectLength(bytes, 102, out var length));

@@ -52,7 +52,7 @@ public class DecodeBenchmarks
     [Benchmark]
     public long MessagePack() => Run(EncodedClicks.MessagePack, new StreamKitMessagePack(_messagePack));
 
-    /// <summary>A <c>MessagePackReader</c> loop written for this schema.</summary>
+    /// <summary>A MessagePack-CSharp <c>MessagePackReader</c> loop written for this schema.</summary>
     [Benchmark]
     public long MessagePackHandWritten() => Run(EncodedClicks.MessagePack, default(HandDecoders.MessagePack));
 

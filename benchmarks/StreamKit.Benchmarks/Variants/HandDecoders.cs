@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Clickstream;
+using MessagePack;
 using StreamKit.Avro.Binary;
-using StreamKit.MessagePack;
 
 namespace StreamKit.Benchmarks.Variants;
 
@@ -108,22 +108,32 @@ public static class HandDecoders
         }
     }
 
-    /// <summary>A <see cref="MessagePackReader"/> loop over a map of the six keys, in any order.</summary>
+    /// <summary>A MessagePack-CSharp <see cref="MessagePackReader"/> loop over a map of the six keys, in any order.</summary>
+    /// <remarks>
+    /// The reader reads memory, not spans, so the payload is copied into a reused array first, as StreamKit's
+    /// decoder does. The library reports bad bytes by throwing; this loop only sees valid records.
+    /// </remarks>
     public readonly struct MessagePack : IClickDecoder
     {
+        [ThreadStatic]
+        private static byte[]? t_buffer;
+
         /// <inheritdoc />
         public bool TryDecode(ReadOnlySpan<byte> payload, ref ClickEvent e)
         {
-            var reader = new MessagePackReader(payload);
-            if (!reader.TryReadMapHeader(out var count))
+            var buffer = t_buffer;
+            if (buffer is null || buffer.Length < payload.Length)
             {
-                return false;
+                buffer = t_buffer = new byte[Math.Max(1024, payload.Length)];
             }
 
+            payload.CopyTo(buffer);
+            var reader = new MessagePackReader(buffer.AsMemory(0, payload.Length));
+            var count = reader.ReadMapHeader();
             var seen = 0;
             for (var i = 0; i < count; i++)
             {
-                if (!reader.TryReadString(out var name))
+                if (!reader.TryReadStringSpan(out var name))
                 {
                     return false;
                 }
@@ -131,30 +141,35 @@ public static class HandDecoders
                 int bit;
                 switch (name.Length)
                 {
-                    case 2 when name.SequenceEqual("ts"u8) && reader.TryReadInt64(out e.Ts):
+                    case 2 when name.SequenceEqual("ts"u8):
+                        e.Ts = reader.ReadInt64();
                         bit = 1;
                         break;
-                    case 6 when name.SequenceEqual("userId"u8) && reader.TryReadInt32(out e.UserId):
+                    case 6 when name.SequenceEqual("userId"u8):
+                        e.UserId = reader.ReadInt32();
                         bit = 2;
                         break;
-                    case 6 when name.SequenceEqual("pageId"u8) && reader.TryReadInt32(out e.PageId):
+                    case 6 when name.SequenceEqual("pageId"u8):
+                        e.PageId = reader.ReadInt32();
                         bit = 4;
                         break;
-                    case 9 when name.SequenceEqual("eventType"u8) && reader.TryReadString(out var type) && ClickEvents.TryParse(type, out e.EventType):
+                    case 9 when name.SequenceEqual("eventType"u8) && reader.TryReadStringSpan(out var type) && ClickEvents.TryParse(type, out e.EventType):
                         bit = 8;
                         break;
-                    case 10 when name.SequenceEqual("durationMs"u8) && reader.TryReadInt32(out e.DurationMs):
+                    case 10 when name.SequenceEqual("durationMs"u8):
+                        e.DurationMs = reader.ReadInt32();
                         bit = 16;
                         break;
-                    case 7 when name.SequenceEqual("country"u8) && reader.TryReadString(out var country) && country.Length == 2 && ClickEvents.Countries.TryGetOrAdd(country, out e.Country):
+                    case 7 when name.SequenceEqual("country"u8) && reader.TryReadStringSpan(out var country) && country.Length == 2 && ClickEvents.Countries.TryGetOrAdd(country, out e.Country):
                         bit = 32;
                         break;
                     default:
-                        if (IsKnown(name) || !reader.TrySkip())
+                        if (IsKnown(name))
                         {
-                            return false; // a known field with a bad value, or malformed input
+                            return false; // a known field with a bad value
                         }
 
+                        reader.Skip();
                         continue;
                 }
 

@@ -7,7 +7,6 @@
   read PATH         reads concatenated maps from PATH and prints, per object, a JSON line with the record (a
                     timestamp extension as milliseconds), the python type of "ts", and the hex of python's own
                     packb of the object, which must equal StreamKit's bytes.
-  scalars           prints one JSON line per test value: python's packb hex and a description of the value.
 """
 import json
 import random
@@ -83,34 +82,11 @@ def read(path):
             print(json.dumps({"record": out, "tsType": ts_type, "repacked": repacked}, ensure_ascii=False, default=repr))
 
 
-def scalars():
-    values = []
-    for i in INT64 + [2**64 - 1]:
-        values.append(({"int": str(i)}, i))
-    for d in [0.0, -0.0, 1.5, -2.25, 1e300, float("inf"), float("-inf")]:
-        values.append(({"float": repr(d)}, d))
-    for n in [0, 1, 31, 32, 255, 256, 65535, 65536]:
-        values.append(({"str": n}, "s" * n))
-        values.append(({"bin": n}, b"\x07" * n))
-    for n in [0, 15, 16, 65535, 65536]:
-        values.append(({"array": n}, [None] * n))
-    for seconds, nanos in [(0, 0), (4294967295, 0), (4294967296, 0), (1700000000, 123456789),
-                           (17179869183, 999999999), (17179869184, 0), (-1, 999999999), (-62135596800, 0)]:
-        values.append(({"timestamp": [seconds, nanos]}, Timestamp(seconds, nanos)))
-    values.append(({"nil": True}, None))
-    values.append(({"bool": True}, True))
-    values.append(({"bool": False}, False))
-    for description, value in values:
-        print(json.dumps({"value": description, "packed": msgpack.packb(value, use_bin_type=True).hex()}))
-
-
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "write":
         write(sys.argv[2], int(sys.argv[3]))
     elif command == "read":
         read(sys.argv[2])
-    elif command == "scalars":
-        scalars()
     else:
         sys.exit("unknown command " + command)
