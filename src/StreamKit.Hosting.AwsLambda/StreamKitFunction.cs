@@ -77,7 +77,8 @@ public sealed class StreamKitFunction<T> : ILambdaHandler
     /// <param name="invocation">The invocation; its event is read in place.</param>
     /// <param name="response">Receives <c>{"batchItemFailures":[...]}</c>.</param>
     /// <param name="cancellationToken">Cancels state loading and the checkpoint; the invocation then fails as a whole.</param>
-    /// <exception cref="FormatException">The event is not of this handler's source.</exception>
+    /// <exception cref="FormatException">The event is not of this handler's source (a record that is not an object or has no sequence number, an identifier that is not text).</exception>
+    /// <exception cref="JsonException">The event is not JSON.</exception>
     /// <exception cref="TimeoutException">Kafka only: the deadline came before every record was taken.</exception>
     public async ValueTask HandleAsync(LambdaInvocation invocation, IBufferWriter<byte> response, CancellationToken cancellationToken = default)
     {

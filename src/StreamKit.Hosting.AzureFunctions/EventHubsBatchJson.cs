@@ -103,6 +103,12 @@ public static class EventHubsBatchJson
                 {
                     ReadEvent(ref reader, batch, partition, ref buffer);
                 }
+
+                // Anything else would end the loop early, dropping that element and every event after it.
+                if (reader.TokenType != JsonTokenType.EndArray)
+                {
+                    throw new FormatException($"An element of \"events\" is not an object (byte {reader.TokenStartIndex}).");
+                }
             }
         }
         finally
@@ -115,6 +121,7 @@ public static class EventHubsBatchJson
     {
         long sequence = -1, timestamp = 0;
         var bodyLength = -1;
+        var bodyIsText = true;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("body"u8))
@@ -134,7 +141,19 @@ public static class EventHubsBatchJson
                     buffer = ArrayPool<byte>.Shared.Rent(needed);
                 }
 
-                bodyLength = reader.CopyString(buffer);
+                try
+                {
+                    bodyLength = reader.CopyString(buffer);
+                    bodyIsText = true;
+                }
+                catch (InvalidOperationException)
+                {
+                    // An escape that is not text (a lone surrogate, \uD800) is the event's problem, not the batch's:
+                    // it is dead-lettered with the string as written.
+                    reader.ValueSpan.CopyTo(buffer);
+                    bodyLength = reader.ValueSpan.Length;
+                    bodyIsText = false;
+                }
             }
             else if (reader.ValueTextEquals("sequenceNumber"u8))
             {
@@ -160,7 +179,11 @@ public static class EventHubsBatchJson
 
         var text = buffer.AsSpan(0, Math.Max(bodyLength, 0));
         var decoded = buffer.AsSpan(text.Length);
-        if (Base64.DecodeFromUtf8(text, decoded, out _, out var written) == OperationStatus.Done)
+        if (!bodyIsText)
+        {
+            batch.Add(partition, sequence, text, default, timestamp, "the event body has an escape sequence that is not text");
+        }
+        else if (Base64.DecodeFromUtf8(text, decoded, out _, out var written) == OperationStatus.Done)
         {
             batch.Add(partition, sequence, decoded[..written], default, timestamp);
         }

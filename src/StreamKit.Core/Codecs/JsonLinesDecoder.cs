@@ -185,8 +185,17 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
     private static bool TryGetTimestamp(ref Utf8JsonReader reader, out long millis)
     {
         millis = 0;
-        if (!reader.TryGetDateTime(out var clock))
+        DateTime clock;
+        try
         {
+            if (!reader.TryGetDateTime(out clock))
+            {
+                return false;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped string with a lone surrogate (\uD800) is reported only by throwing, even from a Try method.
             return false;
         }
 

@@ -17,6 +17,8 @@ internal sealed class LambdaEventReader : IDisposable
 {
     private const string BadBase64 = "data is not valid base64";
     private const string BadKeyBase64 = "key is not valid base64";
+    private const string BadKey = "partitionKey has an escape sequence that is not text (a lone surrogate)";
+    private const string BadBody = "body has an escape sequence that is not text (a lone surrogate)";
 
     private readonly LambdaEventSource _source;
     private readonly TimeProvider _time;
@@ -83,6 +85,8 @@ internal sealed class LambdaEventReader : IDisposable
                         ReadSqsRecord(ref reader, json);
                     }
                 }
+
+                ExpectArrayEnd(ref reader);
             }
             else
             {
@@ -172,7 +176,8 @@ internal sealed class LambdaEventReader : IDisposable
                     else if (reader.ValueTextEquals("approximateArrivalTimestamp"u8))
                     {
                         reader.Read();
-                        timestamp = reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out var seconds)
+                        // A time past the year 285 million would overflow the milliseconds: read as absent, like a non-number.
+                        timestamp = reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out var seconds) && Math.Abs(seconds) < 9_000_000_000_000_000m
                             ? (long)decimal.Floor(seconds * 1000m)
                             : 0;
                     }
@@ -206,10 +211,10 @@ internal sealed class LambdaEventReader : IDisposable
         var colon = shard.IndexOf((byte)':');
         var partition = Partition(colon < 0 ? shard : shard[..colon]);
         var digits = Text(json, sequence, ref used);
-        var keyBytes = Text(json, key, ref used);
+        var keyOk = TryText(json, key, ref used, out var keyBytes);
         var value = Decode64(json, data, ref used, out var ok);
         AddItem(sequence);
-        _batch.Add(partition, digits, value, keyBytes, timestamp, ok ? null : BadBase64);
+        _batch.Add(partition, digits, value, keyBytes, timestamp, !ok ? BadBase64 : keyOk ? null : BadKey);
     }
 
     private void ReadKafkaPartitions(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
@@ -225,6 +230,8 @@ internal sealed class LambdaEventReader : IDisposable
             {
                 ReadKafkaRecord(ref reader, json, partition);
             }
+
+            ExpectArrayEnd(ref reader);
         }
     }
 
@@ -328,14 +335,14 @@ internal sealed class LambdaEventReader : IDisposable
 
         EnsureScratch(body.Length + arn.Length + group.Length + sequence.Length + sent.Length);
         var used = 0;
-        var timestamp = Utf8Parser.TryParse(Text(json, sent, ref used), out long ms, out _) ? ms : 0;
-        var value = Text(json, body, ref used);
+        var timestamp = TryText(json, sent, ref used, out var sentText) && Utf8Parser.TryParse(sentText, out long ms, out _) ? ms : 0;
+        var error = TryText(json, body, ref used, out var value) ? null : BadBody;
         AddItem(messageId);
         if (group.Length > 0 && sequence.Length > 0)
         {
             // FIFO: messages of a group arrive in order with increasing sequence numbers, so a redelivery is recognised.
             var groupId = Text(json, group, ref used);
-            _batch.Add(Partition(groupId), Text(json, sequence, ref used), value, groupId, timestamp);
+            _batch.Add(Partition(groupId), Text(json, sequence, ref used), value, groupId, timestamp, error);
             return;
         }
 
@@ -348,7 +355,7 @@ internal sealed class LambdaEventReader : IDisposable
         // instance's clock, strictly increasing, so that no record is mistaken for a replay of an earlier one.
         SyntheticSequences = true;
         _lastSynthetic = Math.Max(_time.GetUtcNow().UtcTicks, _lastSynthetic + 1);
-        _batch.Add(Partition(Text(json, arn, ref used)), _lastSynthetic, value, default, timestamp);
+        _batch.Add(Partition(Text(json, arn, ref used)), _lastSynthetic, value, default, timestamp, error);
     }
 
     private int Partition(ReadOnlySpan<byte> utf8Name)
@@ -392,32 +399,56 @@ internal sealed class LambdaEventReader : IDisposable
         }
     }
 
+    /// <summary>An identifier's UTF-8 bytes (a sequence number, a partition): see <see cref="TryText"/>.</summary>
+    /// <exception cref="FormatException">The string has an escape that is not text (a lone surrogate).</exception>
+    private ReadOnlySpan<byte> Text(ReadOnlySpan<byte> json, Token token, ref int used) =>
+        TryText(json, token, ref used, out var text)
+            ? text
+            : throw new FormatException($"The string at byte {token.Start} of the event has an invalid escape sequence.");
+
     /// <summary>The string's UTF-8 bytes: straight from the event, or unescaped into the scratch buffer.</summary>
-    private ReadOnlySpan<byte> Text(ReadOnlySpan<byte> json, Token token, ref int used)
+    /// <returns><see langword="false"/> when an escape is not text (a lone surrogate, <c>\uD800</c>); <paramref name="text"/> is then the string as written in the event.</returns>
+    private bool TryText(ReadOnlySpan<byte> json, Token token, ref int used, out ReadOnlySpan<byte> text)
     {
+        text = default;
         if (token.Length == 0)
         {
-            return default;
+            return true;
         }
 
-        var raw = json.Slice(token.Start + 1, token.Length - 2);
+        text = json.Slice(token.Start + 1, token.Length - 2);
         if (!token.Escaped)
         {
-            return raw;
+            return true;
         }
 
         var reader = new Utf8JsonReader(json.Slice(token.Start, token.Length));
         reader.Read();
-        var written = reader.CopyString(_scratch.AsSpan(used));
-        var text = _scratch.AsSpan(used, written);
+        int written;
+        try
+        {
+            written = reader.CopyString(_scratch.AsSpan(used));
+        }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader validates escapes' syntax only; one that is not text is reported only by throwing here.
+            return false;
+        }
+
+        text = _scratch.AsSpan(used, written);
         used += written;
-        return text;
+        return true;
     }
 
     /// <summary>The string base64-decoded into the scratch buffer, or its text when it is not valid base64.</summary>
     private ReadOnlySpan<byte> Decode64(ReadOnlySpan<byte> json, Token token, ref int used, out bool ok)
     {
-        var text = Text(json, token, ref used);
+        if (!TryText(json, token, ref used, out var text))
+        {
+            ok = false;
+            return text;
+        }
+
         var status = Base64.DecodeFromUtf8(text, _scratch.AsSpan(used), out _, out var written);
         ok = status == OperationStatus.Done;
         if (!ok)
@@ -448,6 +479,16 @@ internal sealed class LambdaEventReader : IDisposable
         if (!reader.Read() || reader.TokenType != type)
         {
             throw new FormatException($"Unexpected {reader.TokenType} at byte {reader.TokenStartIndex} of the event: expected {type}.");
+        }
+    }
+
+    /// <summary>Checks that a loop over an array's records stopped at its end, not at an element that is not a record.</summary>
+    /// <remarks>Otherwise the element and every record after it would be dropped without a trace.</remarks>
+    private static void ExpectArrayEnd(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.EndArray)
+        {
+            throw new FormatException($"Unexpected {reader.TokenType} at byte {reader.TokenStartIndex} of the event: expected a record (an object).");
         }
     }
 
