@@ -64,7 +64,8 @@ start_and_kill() {
     "$@" >>"$out" 2>&1 &
     pid=$!
     delay_ms=$((RANDOM * 32768 + RANDOM))
-    delay_ms=$((delay_ms % (limit_ms > 0 ? limit_ms : 1)))
+    # Within three quarters of a clean run: a run resumed after a kill has less left to do.
+    delay_ms=$((delay_ms % (limit_ms * 3 / 4 > 0 ? limit_ms * 3 / 4 : 1)))
     sleep "$((delay_ms / 1000)).$(printf '%03d' $((delay_ms % 1000)))"
     if kill -9 "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null || true
