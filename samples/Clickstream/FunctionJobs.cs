@@ -1,3 +1,4 @@
+using System.Buffers;
 using StreamKit.Codecs;
 using StreamKit.Files;
 using StreamKit.Pipeline;
@@ -9,7 +10,8 @@ namespace Clickstream;
 
 /// <summary>
 /// One clickstream query run as a function (AWS Lambda, Azure Functions): one batch per invocation, state per
-/// partition in a directory, closed windows appended to a JSON lines file in the same format as the file run's output.
+/// partition in a directory, closed windows appended to a JSON lines file in the same format as the file run's output,
+/// exactly once (see <see cref="AppendedOutput{T}"/>).
 /// </summary>
 /// <remarks>
 /// The function samples build one per process and call <see cref="RunAsync"/> once per invocation; batches delivered
@@ -93,9 +95,9 @@ public sealed class FunctionJob : IAsyncDisposable
     private static FunctionJob Build<T>(string outputPath, RecordMap<T> map, Func<IRecordSink<T>, Pipeline<ClickEvent>> build, JsonLinesDeadLetterSink deadLetters, InvocationOptions options, bool atLeastOne = false)
         where T : struct
     {
-        var output = new JsonLinesFileSink<T>(outputPath, new JsonLinesEncoder<T>(map), append: true);
+        var output = new AppendedOutput<T>(outputPath, new JsonLinesEncoder<T>(map));
         var runner = new InvocationRunner<ClickEvent>(
-            () => new PipelineInstance<ClickEvent>(build(output), new JsonLinesDecoder<ClickEvent>(ClickEvents.Map)),
+            () => new PipelineInstance<ClickEvent>(build(output.CreateSink()), new JsonLinesDecoder<ClickEvent>(ClickEvents.Map)),
             deadLetters,
             options);
         return new FunctionJob(
@@ -103,13 +105,144 @@ public sealed class FunctionJob : IAsyncDisposable
             output,
             deadLetters,
             () => output.Count,
-            async () =>
+            () =>
             {
                 if (atLeastOne)
                 {
-                    output.Write([default]);
-                    await output.FlushAsync().ConfigureAwait(false);
+                    output.WriteNow([default]);
                 }
+
+                return ValueTask.CompletedTask;
             });
+    }
+}
+
+/// <summary>
+/// The JSON lines file every partition's pipeline appends its closed windows to, exactly once across crashes and
+/// retried invocations.
+/// </summary>
+/// <remarks>
+/// <para>Each partition's pipeline writes through its own <see cref="CreateSink">sink</see>, which holds the lines of the
+/// invocation in memory until the checkpoint. The checkpoint saves them in the partition's state together with the
+/// file's length at that moment; only then are they appended (the commit). A restore appends them again unless the
+/// file already holds them at that place: a crash after the state was saved and before or during the append loses
+/// nothing, and a crash before it leaves nothing to be written twice (the retried batch writes the lines again).</para>
+/// <para>The state grows by one invocation's output. Partitions sharing the file must run one at a time (one process
+/// at a time, as the local invocations do): an append cut off by a crash is cut back to the saved length.</para>
+/// </remarks>
+internal sealed class AppendedOutput<T> : IAsyncDisposable
+{
+    private readonly FileStream _file;
+    private readonly IRecordEncoder<T> _encoder;
+
+    public AppendedOutput(string path, IRecordEncoder<T> encoder)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _encoder = encoder;
+        _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1);
+        _file.Position = _file.Length;
+    }
+
+    /// <summary>Records written (appended or waiting for their checkpoint) by this process.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>A sink for one partition's pipeline.</summary>
+    public IRecordSink<T> CreateSink() => new PartitionSink(this);
+
+    /// <summary>Appends records at once, outside any checkpoint (the <c>filter</c> total when nothing matched).</summary>
+    public void WriteNow(ReadOnlySpan<T> records)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (ref readonly var record in records)
+        {
+            _encoder.Encode(record, buffer);
+        }
+
+        Count += records.Length;
+        Append(_file.Length, buffer.WrittenSpan);
+    }
+
+    public ValueTask DisposeAsync() => _file.DisposeAsync();
+
+    /// <summary>Makes the file hold <paramref name="lines"/> at <paramref name="at"/>: appends them, unless they are already there.</summary>
+    private void Append(long at, ReadOnlySpan<byte> lines)
+    {
+        if (_file.Length < at)
+        {
+            throw new InvalidDataException($"'{_file.Name}' is shorter ({_file.Length:N0} bytes) than a checkpoint says it was ({at:N0}): it was changed since; delete the state directory to start over.");
+        }
+
+        if (_file.Length >= at + lines.Length)
+        {
+            // Appended before the crash: the bytes there must be these.
+            var there = new byte[lines.Length];
+            _file.Position = at;
+            _file.ReadExactly(there);
+            _file.Position = _file.Length;
+            if (!lines.SequenceEqual(there))
+            {
+                throw new InvalidDataException($"'{_file.Name}' holds other lines at {at:N0} than its checkpoint; it was changed since: delete the state directory to start over.");
+            }
+
+            return;
+        }
+
+        _file.SetLength(at); // an append a crash cut off
+        _file.Position = at;
+        _file.Write(lines);
+        _file.Flush(flushToDisk: true);
+    }
+
+    private sealed class PartitionSink(AppendedOutput<T> output) : IRecordSink<T>, ITransactionalSink, ICheckpointed
+    {
+        private const int StateVersion = 1;
+        private readonly ArrayBufferWriter<byte> _pending = new(1 << 12);
+        private long _at = -1;
+
+        public void Write(ReadOnlySpan<T> records)
+        {
+            foreach (ref readonly var record in records)
+            {
+                output._encoder.Encode(record, _pending);
+            }
+
+            output.Count += records.Length;
+        }
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+        // Called between the flush and the commit of this partition's checkpoint: the file's length now is where the
+        // lines will go (partitions checkpointed in the same invocation commit one after another).
+        public void WriteState(StateWriter writer)
+        {
+            ArgumentNullException.ThrowIfNull(writer);
+            _at = output._file.Length;
+            writer.WriteInt32(StateVersion);
+            writer.WriteInt64(_at);
+            writer.WriteBytes(_pending.WrittenSpan);
+        }
+
+        public void ReadState(ref StateReader reader)
+        {
+            reader.Expect(StateVersion, "appended output state version");
+            var at = reader.ReadInt64();
+            output.Append(at, reader.ReadBytes()); // the checkpoint's lines, if the crash came before they were appended
+        }
+
+        public ValueTask CommitAsync(CancellationToken cancellationToken = default)
+        {
+            if (_pending.WrittenCount > 0)
+            {
+                output.Append(_at, _pending.WrittenSpan);
+                _pending.ResetWrittenCount();
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 }

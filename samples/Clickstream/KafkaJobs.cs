@@ -1,10 +1,11 @@
-using System.Diagnostics;
+using System.Buffers;
 using System.Globalization;
 using StreamKit.Codecs;
 using StreamKit.Kafka;
 using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.Runtime;
+using StreamKit.Windows;
 
 namespace Clickstream;
 
@@ -21,8 +22,15 @@ public sealed record KafkaAddress(string BootstrapServers, string Topic, string?
 /// <remarks>A user would reference the package: <c>&lt;PackageReference Include="StreamKit.Kafka" Version="0.1.0" /&gt;</c>.</remarks>
 public static class KafkaJobs
 {
-    /// <summary>The consumer group used when the address names none.</summary>
+    /// <summary>The consumer group used when the address names none and no query is given (the hosted sample's).</summary>
     public const string DefaultGroup = "streamkit-clickstream";
+
+    /// <summary>The consumer group a query uses when the address names none: <c>streamkit-clickstream-QUERY</c>.</summary>
+    /// <remarks>
+    /// One group per query: a group's committed offsets say where its next run starts, so queries sharing one would
+    /// each read only what the previous query left (a bounded run after another query's would read nothing).
+    /// </remarks>
+    public static string DefaultGroupOf(string? query) => query is null ? DefaultGroup : DefaultGroup + "-" + query;
 
     /// <summary>Whether <paramref name="location"/> is a <c>kafka://</c> address rather than a path.</summary>
     public static bool IsKafka(string? location) => location is not null && location.StartsWith("kafka://", StringComparison.OrdinalIgnoreCase);
@@ -90,21 +98,28 @@ public static class KafkaJobs
     /// membership, so no rebalance wait, and with one instance the answers equal the file run's); an unbounded one joins
     /// the consumer group, so several instances share the partitions.
     /// </param>
-    public static KafkaSource CreateSource(KafkaAddress address, bool bounded)
+    /// <param name="query">The query run, naming the default group (<see cref="DefaultGroupOf"/>); <c>?group=</c> wins.</param>
+    public static KafkaSource CreateSource(KafkaAddress address, bool bounded, string? query = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         return new KafkaSource(new KafkaSourceOptions
         {
             BootstrapServers = address.BootstrapServers,
             Topics = [address.Topic],
-            GroupId = address.Group ?? DefaultGroup,
+            GroupId = address.Group ?? DefaultGroupOf(query),
             Bounded = bounded,
             Assignment = bounded ? KafkaAssignment.AllPartitions : KafkaAssignment.ConsumerGroup,
         });
     }
 
     /// <summary>A sink writing each record to the address's topic as one compact JSON object per message, with the fields of <paramref name="format"/>.</summary>
-    public static KafkaSink<T> CreateSink<T>(KafkaAddress address, RecordMap<T> format)
+    /// <param name="address">Where to write.</param>
+    /// <param name="format">The message value's fields.</param>
+    /// <param name="key">
+    /// The message key; the queries use the result's window and key (<see cref="WindowKey"/>), so a result produced
+    /// again after a crash has the key of the first copy and a compacted topic keeps one value per window.
+    /// </param>
+    public static KafkaSink<T> CreateSink<T>(KafkaAddress address, RecordMap<T> format, KafkaKeyWriter<T>? key = null)
         where T : struct
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -113,13 +128,37 @@ public static class KafkaJobs
             BootstrapServers = address.BootstrapServers,
             Topic = address.Topic,
             Encoder = new JsonLinesEncoder<T>(format),
+            Key = key,
         });
     }
 
-    /// <summary>Where a run's dead letters go: next to a file output, or <c>TOPIC.deadletters.jsonl</c> in the working directory for a Kafka output.</summary>
+    /// <summary>The message key of a windowed result: <c>WINDOWSTART/KEY</c> in ASCII digits (<c>1767225600000/42</c>).</summary>
+    /// <remarks>The same window and key always give the same bytes, which is what log compaction keys on.</remarks>
+    public static void WindowKey<TKey, TValue>(in WindowResult<TKey, TValue> result, IBufferWriter<byte> key)
+        where TKey : unmanaged, IUtf8SpanFormattable
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var span = key.GetSpan(48);
+        result.Start.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        span[written++] = (byte)'/';
+        result.Key.TryFormat(span[written..], out var keyBytes, default, CultureInfo.InvariantCulture);
+        key.Advance(written + keyBytes);
+    }
+
+    /// <summary>The message key of <c>filter</c>'s single total: <c>total</c>.</summary>
+    public static void TotalKey<TValue>(in WindowResult<NoKey, TValue> result, IBufferWriter<byte> key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        key.Write("total"u8);
+    }
+
+    /// <summary>
+    /// Where a run's dead letters go: next to a file output, <c>DIR.deadletters.jsonl</c> next to a directory output,
+    /// or <c>TOPIC.deadletters.jsonl</c> in the working directory for a Kafka output.
+    /// </summary>
     public static string DeadLetterPath(string output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        return (IsKafka(output) ? ParseAddress(output).Topic : output) + ".deadletters.jsonl";
+        return (IsKafka(output) ? ParseAddress(output).Topic : output.TrimEnd('/', Path.DirectorySeparatorChar)) + ".deadletters.jsonl";
     }
 }

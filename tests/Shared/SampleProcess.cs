@@ -27,4 +27,59 @@ internal static class SampleProcess
 
         return (process.ExitCode, output.Result, error);
     }
+
+    /// <summary>Starts <paramref name="dll"/> without waiting, collecting its standard error, for tests that kill it mid-run (SIGKILL: no graceful stop).</summary>
+    public static RunningSample Start(string dll, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = start };
+        var error = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                error.Enqueue(line);
+            }
+        };
+        process.OutputDataReceived += static (_, _) => { };
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return new RunningSample(process, error);
+    }
+}
+
+/// <summary>A sample process started by <see cref="SampleProcess.Start"/>; disposing kills it if it still runs.</summary>
+internal sealed class RunningSample(Process process, System.Collections.Concurrent.ConcurrentQueue<string> error) : IDisposable
+{
+    public Process Process { get; } = process;
+
+    /// <summary>Standard error so far.</summary>
+    public string Error => string.Join('\n', error);
+
+    /// <summary>Kills the process at once (SIGKILL) and waits for it to be gone.</summary>
+    /// <returns>Whether it was still running: <see langword="false"/> when it had finished first.</returns>
+    public bool KillNow()
+    {
+        if (Process.HasExited)
+        {
+            return false;
+        }
+
+        Process.Kill(entireProcessTree: true);
+        Process.WaitForExit();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        KillNow();
+        Process.Dispose();
+    }
 }
