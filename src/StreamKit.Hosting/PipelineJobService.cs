@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using StreamKit.Runtime;
 
 namespace StreamKit.Hosting;
@@ -42,61 +44,73 @@ internal sealed class PipelineJobService<T> : BackgroundService
         // synchronously), which would otherwise hold back the other hosted services.
         await Task.Yield();
         var options = _status.Options;
-        while (true)
+        RunnerCounters counters;
+        try
         {
-            RunnerCounters counters;
-            try
-            {
-                counters = await RunOnceAsync(options, stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (!(e is OperationCanceledException && stoppingToken.IsCancellationRequested))
-            {
-                _failures++;
-                if (options.OnFailure != JobFailureAction.Restart || _failures > options.MaxRestarts)
-                {
-                    Log.Failed(_logger, e, _status.Name);
-                    _status.Set(JobState.Faulted, e);
-                    _lifetime.StopApplication();
-                    return;
-                }
-
-                var delay = Backoff(options, _failures);
-                Log.Restarting(_logger, e, _status.Name, _failures, delay);
-                _status.Set(JobState.Restarting, e);
-                try
-                {
-                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    _status.Set(JobState.Stopped);
-                    return;
-                }
-
-                continue;
-            }
-            catch (OperationCanceledException)
-            {
-                _status.Set(JobState.Stopped);
-                return;
-            }
-
-            if (stoppingToken.IsCancellationRequested)
-            {
-                Log.Stopped(_logger, _status.Name, counters.Read, counters.Processed, counters.DeadLettered);
-                _status.Set(JobState.Stopped);
-                return;
-            }
-
-            Log.Completed(_logger, _status.Name, counters.Read, counters.Processed, counters.DeadLettered);
-            _status.Set(JobState.Completed);
-            if (options.StopHostWhenCompleted)
-            {
-                _lifetime.StopApplication();
-            }
-
+            counters = await BuildRestarts(options)
+                .ExecuteAsync(static (state, token) => new ValueTask<RunnerCounters>(state.Service.RunOnceAsync(state.Options, token)), (Service: this, Options: options), stoppingToken)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _status.Set(JobState.Stopped);
             return;
         }
+        catch (Exception e)
+        {
+            Log.Failed(_logger, e, _status.Name);
+            _status.Set(JobState.Faulted, e);
+            _lifetime.StopApplication();
+            return;
+        }
+
+        if (stoppingToken.IsCancellationRequested)
+        {
+            Log.Stopped(_logger, _status.Name, counters.Read, counters.Processed, counters.DeadLettered);
+            _status.Set(JobState.Stopped);
+            return;
+        }
+
+        Log.Completed(_logger, _status.Name, counters.Read, counters.Processed, counters.DeadLettered);
+        _status.Set(JobState.Completed);
+        if (options.StopHostWhenCompleted)
+        {
+            _lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>The restart policy as a Polly retry: each failed run is retried after a delay that doubles per failure.</summary>
+    /// <remarks>
+    /// Polly's own attempt count cannot be reset, but only failures without a checkpoint between them count towards
+    /// <see cref="StreamKitJobOptions.MaxRestarts"/> and the delay: so the retry is unbounded, and
+    /// <see cref="ShouldRestart"/> and the delay generator read the count of failures since the last checkpoint.
+    /// </remarks>
+    private ResiliencePipeline BuildRestarts(StreamKitJobOptions options) =>
+        new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                ShouldHandle = args => ValueTask.FromResult(ShouldRestart(options, args.Outcome.Exception, args.Context.CancellationToken)),
+                DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(Backoff(options, _failures)),
+                OnRetry = args =>
+                {
+                    Log.Restarting(_logger, args.Outcome.Exception!, _status.Name, _failures, args.RetryDelay);
+                    _status.Set(JobState.Restarting, args.Outcome.Exception);
+                    return default;
+                },
+            })
+            .Build();
+
+    // Called once per failed run (Polly asks once per outcome), so it is where a failure is counted.
+    private bool ShouldRestart(StreamKitJobOptions options, Exception? failure, CancellationToken stoppingToken)
+    {
+        if (failure is null || (failure is OperationCanceledException && stoppingToken.IsCancellationRequested))
+        {
+            return false;
+        }
+
+        _failures++;
+        return options.OnFailure == JobFailureAction.Restart && _failures <= options.MaxRestarts;
     }
 
     private async Task<RunnerCounters> RunOnceAsync(StreamKitJobOptions options, CancellationToken stoppingToken)

@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using Polly;
+using Polly.Retry;
 
 namespace StreamKit.Kafka;
 
@@ -65,6 +67,21 @@ public class KafkaProducerOptions
 public sealed class KafkaProducer : IDisposable
 {
     private const int ExactArrayLimit = 4096;
+    /// <summary>
+    /// Repeats a transactional call that failed retriably, as the transactional API asks callers to: three tries in
+    /// all, 100 ms apart with exponential backoff and jitter. Built once: it holds no per-producer state.
+    /// </summary>
+    internal static readonly ResiliencePipeline TransactionRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<KafkaRetriableException>(),
+            MaxRetryAttempts = 2,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+        })
+        .Build();
+
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly KafkaProducerOptions _options;
     private readonly Lock _produceLock = new();
@@ -185,10 +202,10 @@ public sealed class KafkaProducer : IDisposable
             await FlushAsync(cancellationToken).ConfigureAwait(false);
             if (offsets.Count > 0 && group is not null)
             {
-                Retry(() => _producer.SendOffsetsToTransaction(offsets, group, _options.RequestTimeout));
+                TransactionRetry.Execute(static call => call.Producer.SendOffsetsToTransaction(call.Offsets, call.Group, call.Timeout), (Producer: _producer, Offsets: offsets, Group: group, Timeout: _options.RequestTimeout));
             }
 
-            Retry(() => _producer.CommitTransaction(_options.RequestTimeout));
+            TransactionRetry.Execute(static call => call.Producer.CommitTransaction(call.Timeout), (Producer: _producer, Timeout: _options.RequestTimeout));
         }
         catch (KafkaException e) when (!e.Error.IsFatal && _fatal is null)
         {
@@ -363,22 +380,6 @@ public sealed class KafkaProducer : IDisposable
         {
             _firstFailure = null;
             Interlocked.Exchange(ref _failed, 0);
-        }
-    }
-
-    private static void Retry(Action call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                call();
-                return;
-            }
-            catch (KafkaRetriableException) when (attempt < 3)
-            {
-                // The transactional API asks callers to repeat a call that failed retriably.
-            }
         }
     }
 }

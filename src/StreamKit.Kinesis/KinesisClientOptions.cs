@@ -24,23 +24,29 @@ public class KinesisClientOptions
     /// </remarks>
     public AWSCredentials? Credentials { get; set; }
 
-    /// <summary>How many times a throttled (<c>ProvisionedThroughputExceededException</c>, <c>LimitExceededException</c>), 5xx or failed-to-connect request is retried before it throws.</summary>
+    /// <summary>How many times a throttled (<c>ProvisionedThroughputExceededException</c>, <c>LimitExceededException</c>), 5xx, timed-out or failed-to-connect request is retried before it throws.</summary>
+    /// <remarks>Polly's <c>RetryStrategyOptions.MaxRetryAttempts</c>; 0 turns retries off.</remarks>
     /// <value>Defaults to 10.</value>
     public int MaxRetries { get; set; } = 10;
 
-    /// <summary>The first retry's delay; each retry doubles it up to <see cref="RetryMaxDelay"/>, with full jitter on the upper half.</summary>
+    /// <summary>The typical delay before the first retry; each further retry doubles it up to <see cref="RetryMaxDelay"/>, with jitter.</summary>
+    /// <remarks>
+    /// Polly's exponential backoff with jitter (<c>Delay</c> with <c>BackoffType = Exponential</c>, <c>UseJitter = true</c>):
+    /// decorrelated jitter whose median before retry n is about this × 2^(n-1), so clients throttled together spread out.
+    /// Used for failed requests and for PutRecords entries the service reported failed.
+    /// </remarks>
     /// <value>Defaults to 100 ms.</value>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The longest delay between retries.</summary>
-    /// <value>Defaults to 5 seconds.</value>
+    /// <summary>The longest delay between retries (Polly's <c>MaxDelay</c>).</summary>
+    /// <value>Defaults to 5 seconds; at most one day.</value>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long one HTTP request may take.</summary>
     /// <value>Defaults to 30 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The clock for request dates and backoff; replace it in tests.</summary>
+    /// <summary>The clock for request dates and the retry pipelines' delays; replace it in tests.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     internal void ValidateClient()
@@ -48,6 +54,7 @@ public class KinesisClientOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryBaseDelay, TimeSpan.Zero, nameof(RetryBaseDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryMaxDelay, RetryBaseDelay, nameof(RetryMaxDelay));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RetryMaxDelay, TimeSpan.FromDays(1), nameof(RetryMaxDelay));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         if (ResolveRegion() is null)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Polly;
 using StreamKit.Codecs;
 using StreamKit.Kinesis.Internal;
 using StreamKit.Pipeline;
@@ -14,7 +15,8 @@ namespace StreamKit.Kinesis;
 /// checkpoint) sends them in requests within the API's limits — 500 records and 5 MiB per request, 1 MiB per record
 /// including its partition key — and returns only when every record is either in the stream or dead-lettered, so
 /// input positions are committed only after their output is durable. Entries PutRecords reports as failed (throttled,
-/// internal failure) are sent again after an exponential backoff with jitter, up to
+/// internal failure) are sent again after an exponential backoff with jitter (a Polly retry pipeline with the client
+/// options' <see cref="KinesisClientOptions.RetryBaseDelay"/> and <see cref="KinesisClientOptions.RetryMaxDelay"/>), up to
 /// <see cref="KinesisSinkOptions{T}.MaxAttempts"/> times, then dead-lettered with the service's reason. Oversized records
 /// and invalid keys are dead-lettered at once. Whole-request failures are retried by the client and, when retries run
 /// out, make <see cref="FlushAsync"/> throw: the runner then stops without committing, and the output since the last
@@ -44,11 +46,13 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
     private readonly HashSet<ulong> _keysInRequest = [];
     private readonly PutResult[] _results = new PutResult[MaxRecordsPerRequest];
     private readonly int[] _requestEntries = new int[MaxRecordsPerRequest];
+    private readonly ResiliencePipeline<bool> _failedEntriesRetry;
     private byte[] _data = ArrayPool<byte>.Shared.Rent(64 * 1024);
     private int _dataLength;
     private Entry[] _entries = ArrayPool<Entry>.Shared.Rent(1024);
     private int _entryCount;
     private int[] _pending = ArrayPool<int>.Shared.Rent(1024);
+    private int _pendingCount;
     private bool _deadLettersToFlush;
 
     /// <summary>Creates a sink; nothing is sent until the first flush.</summary>
@@ -65,6 +69,10 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
         _preserveKeyOrder = options.PreserveKeyOrder;
         _trim = options.TrimTrailingNewline;
         _requestWriter = new Utf8JsonWriter(_request);
+
+        // A round is retried while it had failed entries and some are still pending. No attempt limit here: each
+        // failing round counts an attempt on its failed entries, and an entry leaves at MaxAttempts (dead-lettered).
+        _failedEntriesRetry = KinesisClient.RetryPipeline<bool>(options, int.MaxValue, static args => ValueTask.FromResult(args.Outcome.Result));
         Name = "kinesis:" + options.StreamName;
     }
 
@@ -109,29 +117,24 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
     /// <exception cref="KinesisException">A PutRecords request failed as a whole after the client's retries.</exception>
     public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
-        var pendingCount = _entryCount;
-        for (var i = 0; i < pendingCount; i++)
+        _pendingCount = _entryCount;
+        for (var i = 0; i < _pendingCount; i++)
         {
             _pending[i] = i;
         }
 
-        var failingRounds = 0;
-        while (pendingCount > 0)
+        while (_pendingCount > 0)
         {
-            var sent = BuildRequest(pendingCount);
-            using (var response = await _client.SendAsync("PutRecords", _request.WrittenMemory, cancellationToken).ConfigureAwait(false))
+            // Back off only while requests keep having failures (a throttled shard); a clean request ends this
+            // execution, so the next one starts again from the base delay.
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            try
             {
-                KinesisClient.ReadPutResults(response.Span, _results.AsSpan(0, sent));
+                await _failedEntriesRetry.ExecuteAsync(static (context, sink) => sink.SendRoundAsync(context.CancellationToken), context, this).ConfigureAwait(false);
             }
-
-            var failed = Settle(sent);
-            pendingCount = Compact(pendingCount);
-
-            // Back off only while requests keep having failures (a throttled shard); a clean request resets the delay.
-            failingRounds = failed > 0 ? failingRounds + 1 : 0;
-            if (failed > 0 && pendingCount > 0)
+            finally
             {
-                await Task.Delay(_client.Backoff(failingRounds - 1), _client.TimeProvider, cancellationToken).ConfigureAwait(false);
+                ResilienceContextPool.Shared.Return(context);
             }
         }
 
@@ -245,6 +248,21 @@ public sealed class KinesisSink<T> : IRecordSink<T>, IAsyncDisposable
         _requestWriter.WriteEndObject();
         _requestWriter.Flush();
         return count;
+    }
+
+    /// <summary>Sends one PutRecords request of pending entries and settles its results.</summary>
+    /// <returns>Whether entries failed and some are still pending: the round should be retried after a backoff.</returns>
+    private async ValueTask<bool> SendRoundAsync(CancellationToken cancellationToken)
+    {
+        var sent = BuildRequest(_pendingCount);
+        using (var response = await _client.SendAsync("PutRecords", _request.WrittenMemory, cancellationToken).ConfigureAwait(false))
+        {
+            KinesisClient.ReadPutResults(response.Span, _results.AsSpan(0, sent));
+        }
+
+        var failed = Settle(sent);
+        _pendingCount = Compact(_pendingCount);
+        return failed > 0 && _pendingCount > 0;
     }
 
     /// <summary>Marks sent entries done, or counts a failed attempt and dead-letters entries out of attempts.</summary>

@@ -177,6 +177,40 @@ public sealed class PipelineJobServiceTests
     }
 
     [Fact]
+    public async Task Run_FailsWithRestartWithoutCheckpoints_RestartsMaxRestartsTimesThenFaults()
+    {
+        var runs = 0;
+        using var host = Readings.BuildHost(streamKit => streamKit
+            .AddJob("hopeless", (_, _) =>
+            {
+                runs++;
+                return new StreamKitJob<Reading>
+                {
+                    Pipeline = Readings.Pipeline("hopeless", new CollectingSink<WindowResult<int, long>>()),
+                    Source = new BrokenSource(),
+                    Decoder = Readings.Decoder(),
+                    DeadLetters = new InMemoryDeadLetterSink(),
+                };
+            })
+            .Configure(o =>
+            {
+                o.OnFailure = JobFailureAction.Restart;
+                o.MaxRestarts = 2;
+                o.RestartDelay = TimeSpan.FromMilliseconds(1);
+            }));
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await host.StartAsync(bound.Token);
+        await host.WaitForShutdownAsync(bound.Token);
+
+        Assert.False(bound.IsCancellationRequested, "the job's last failure stopped the host");
+        Assert.Equal(3, runs); // the first run and two restarts, none of which reached a checkpoint
+        var health = await CheckHealthAsync(host);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Equal("Faulted", health.Data["hopeless"]);
+    }
+
+    [Fact]
     public async Task Health_NoCheckpointWithinIntervals_IsDegradedUntilStopped()
     {
         var time = new ManualTimeProvider();

@@ -1,7 +1,7 @@
-using System.Text;
 using Azure;
 using Azure.Core;
-using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using StreamKit.State;
 
 namespace StreamKit.Hosting.AzureFunctions.State;
@@ -9,36 +9,39 @@ namespace StreamKit.Hosting.AzureFunctions.State;
 /// <summary>State in an Azure Blob Storage container, one block blob per key, written conditionally on its ETag.</summary>
 /// <remarks>
 /// <para>
-/// Speaks the Blob REST API through Azure.Core's <see cref="HttpPipeline"/> (retries, logging, transport) without
-/// Azure.Storage.Blobs. The version is the blob's ETag. <see cref="SaveAsync"/> is one Put Blob with <c>If-None-Match: *</c>
-/// when it expects no blob and <c>If-Match: &lt;etag&gt;</c> otherwise, so the service decides atomically which of two
-/// racing writers wins; the loser gets <see cref="StateConflictException"/>. <see cref="GetVersionAsync"/> is a HEAD.
+/// Built on Azure.Storage.Blobs' <see cref="BlobContainerClient"/>. The version is the blob's ETag. <see cref="SaveAsync"/>
+/// uploads with <see cref="MatchConditions.IfNoneMatch"/> = <see cref="ETag.All"/> when it expects no blob and
+/// <see cref="MatchConditions.IfMatch"/> = the expected ETag otherwise, so the service decides atomically which of
+/// two racing writers wins; the loser gets <see cref="StateConflictException"/>. <see cref="GetVersionAsync"/> reads the
+/// blob's properties (a HEAD request, no body).
 /// </para>
 /// <para>
-/// Authorisation: Shared Key from a connection string (including <c>UseDevelopmentStorage=true</c> for Azurite), or a
-/// <see cref="TokenCredential"/> (managed identity in Functions) for the scope <c>https://storage.azure.com/.default</c>,
-/// which needs an https endpoint and a role that can write blobs (Storage Blob Data Contributor).
+/// Authorisation: whatever the connection string holds (Shared Key, SAS, or <c>UseDevelopmentStorage=true</c> for
+/// Azurite), a <see cref="TokenCredential"/> (managed identity in Functions; scope <c>https://storage.azure.com/.default</c>,
+/// https only, the identity needs Storage Blob Data Contributor), or a <see cref="BlobContainerClient"/> you made.
 /// </para>
-/// <para>A snapshot goes in one Put Blob, so it must stay under the service's single-put limit (5000 MiB). Thread-safe.</para>
+/// <para>
+/// A snapshot goes in one Put Blob up to the client's single-upload size (<see cref="Azure.Storage.StorageTransferOptions.InitialTransferSize"/>);
+/// a larger one goes as staged blocks committed under the same condition. Thread-safe.
+/// </para>
 /// </remarks>
 public sealed class BlobStateStore : IStateStore
 {
-    // Every operation used here exists since long before this version; newer ones only raise the single-put size.
-    private const string ServiceVersion = "2021-08-06";
-    private const string TokenScope = "https://storage.azure.com/.default";
-
-    private readonly HttpPipeline _pipeline;
-    private readonly Uri _container;
+    private static readonly BlobHttpHeaders s_octetStream = new() { ContentType = "application/octet-stream" };
+    private readonly BlobContainerClient _container;
     private readonly string _prefix;
     private readonly bool _createContainer;
 
-    /// <summary>Creates a store for container <paramref name="containerName"/> of the account in <paramref name="connectionString"/>, signing with its account key.</summary>
-    /// <param name="connectionString"><c>UseDevelopmentStorage=true</c> or <c>DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...</c> (with <c>EndpointSuffix</c> or <c>BlobEndpoint</c> where needed).</param>
+    /// <summary>Creates a store for container <paramref name="containerName"/> of the account in <paramref name="connectionString"/>.</summary>
+    /// <param name="connectionString">
+    /// <c>UseDevelopmentStorage=true</c>, <c>DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...</c> (with
+    /// <c>EndpointSuffix</c> or <c>BlobEndpoint</c> where needed), or one with a <c>SharedAccessSignature</c>; parsed by Azure.Storage.Blobs.
+    /// </param>
     /// <param name="containerName">The container (3–63 lower-case letters, digits and hyphens); created on first save when missing.</param>
     /// <param name="options">Prefix, container creation, retries, logging, transport.</param>
-    /// <exception cref="FormatException">The connection string lacks the account name or key, or holds a SAS.</exception>
+    /// <exception cref="FormatException">The connection string names no usable account or endpoint.</exception>
     public BlobStateStore(string connectionString, string containerName, BlobStateStoreOptions? options = null)
-        : this(Parse(connectionString, containerName, out var account), new SharedKeyPolicy(account.AccountName, account.AccountKey), options)
+        : this(new BlobContainerClient(connectionString, Required(containerName), options ??= new BlobStateStoreOptions()), options)
     {
     }
 
@@ -46,135 +49,112 @@ public sealed class BlobStateStore : IStateStore
     /// <param name="containerUri">E.g. <c>https://ACCOUNT.blob.core.windows.net/state</c>; must be https (tokens are never sent in clear).</param>
     /// <param name="credential">E.g. a managed identity credential from Azure.Identity.</param>
     /// <param name="options">Prefix, container creation, retries, logging, transport.</param>
+    /// <exception cref="ArgumentException"><paramref name="containerUri"/> is not https.</exception>
     public BlobStateStore(Uri containerUri, TokenCredential credential, BlobStateStoreOptions? options = null)
-        : this(containerUri, new BearerTokenAuthenticationPolicy(credential ?? throw new ArgumentNullException(nameof(credential)), TokenScope), options)
+        : this(new BlobContainerClient(Https(containerUri), credential ?? throw new ArgumentNullException(nameof(credential)), options ??= new BlobStateStoreOptions()), options)
     {
-        if (containerUri.Scheme != Uri.UriSchemeHttps)
-        {
-            throw new ArgumentException("Token authorisation needs an https container URI.", nameof(containerUri));
-        }
     }
 
-    private BlobStateStore(Uri containerUri, HttpPipelinePolicy authorisation, BlobStateStoreOptions? options)
+    /// <summary>Creates a store over a container client you configured (credential, endpoint, pipeline options).</summary>
+    /// <param name="container">The container the blobs go in; the client's own options (retries, transport) apply.</param>
+    /// <param name="options">Only <see cref="BlobStateStoreOptions.BlobPrefix"/> and <see cref="BlobStateStoreOptions.CreateContainerIfMissing"/> are read.</param>
+    public BlobStateStore(BlobContainerClient container, BlobStateStoreOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(containerUri);
-        options ??= new BlobStateStoreOptions();
-        _container = new Uri(containerUri.GetLeftPart(UriPartial.Path).TrimEnd('/'));
-        _prefix = options.BlobPrefix ?? "";
-        _createContainer = options.CreateContainerIfMissing;
-        _pipeline = HttpPipelineBuilder.Build(options, [], [authorisation], new ResponseClassifier());
+        ArgumentNullException.ThrowIfNull(container);
+        _container = container;
+        _prefix = options?.BlobPrefix ?? "";
+        _createContainer = options?.CreateContainerIfMissing ?? true;
     }
 
     /// <inheritdoc />
+    /// <remarks>One Get Blob; the content and the ETag come from the same response.</remarks>
     public async ValueTask<StoredState?> LoadAsync(string key, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Get, BlobUri(key));
-        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var response = message.Response;
-        return response.Status switch
+        var blob = Blob(key);
+        try
         {
-            200 => new StoredState(response.Content.ToMemory(), ETag(response)),
-            404 => null,
-            _ => throw Failed(response),
-        };
+            var result = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
+            return new StoredState(result.Content.ToMemory(), result.Details.ETag.ToString());
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // BlobNotFound or ContainerNotFound: no state yet. Once per partition on a cold start, not per batch.
+            return null;
+        }
     }
 
     /// <inheritdoc />
     /// <remarks>One HEAD request (Get Blob Properties): no body is transferred.</remarks>
     public async ValueTask<string?> GetVersionAsync(string key, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Head, BlobUri(key));
-        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var response = message.Response;
-        return response.Status switch
+        var blob = Blob(key);
+        try
         {
-            200 => ETag(response),
-            404 => null,
-            _ => throw Failed(response),
-        };
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ETag.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
     }
 
     /// <inheritdoc />
     public async ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default)
     {
-        var blob = BlobUri(key);
-        for (var attempt = 0; ; attempt++)
+        var blob = Blob(key);
+        var upload = new BlobUploadOptions
         {
-            using var message = CreateMessage(RequestMethod.Put, blob);
-            var request = message.Request;
-            request.Headers.SetValue("x-ms-blob-type", "BlockBlob");
-            request.Headers.SetValue("Content-Type", "application/octet-stream");
-            request.Headers.SetValue(expectedVersion is null ? "If-None-Match" : "If-Match", expectedVersion ?? "*");
-            request.Content = RequestContent.Create(data);
-            await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            HttpHeaders = s_octetStream,
+            Conditions = expectedVersion is null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = new ETag(expectedVersion) },
+        };
+        var content = BinaryData.FromBytes(data);
+        try
+        {
+            return await UploadAsync(blob, key, content, upload, expectedVersion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (_createContainer && e.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            // Another instance may create it at the same moment; CreateIfNotExists takes that as done.
+            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
 
-            var response = message.Response;
-            var error = ErrorCode(response);
-            switch (response.Status)
-            {
-                case 201:
-                    return ETag(response);
-                case 412:
-                case 409 when error == "BlobAlreadyExists":
-                case 404 when error == "BlobNotFound" && expectedVersion is not null:
-                    throw new StateConflictException(
-                        $"State '{key}' ({blob}) is not at version {expectedVersion ?? "(none)"}: another writer saved it ({response.Status} {error}).");
-                case 404 when error == "ContainerNotFound" && _createContainer && attempt == 0:
-                    await CreateContainerAsync(cancellationToken).ConfigureAwait(false);
-                    continue;
-                default:
-                    throw Failed(response);
-            }
+        return await UploadAsync(blob, key, content, upload, expectedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<string> UploadAsync(BlobClient blob, string key, BinaryData content, BlobUploadOptions upload, string? expectedVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await blob.UploadAsync(content, upload, cancellationToken).ConfigureAwait(false)).Value.ETag.ToString();
+        }
+        catch (RequestFailedException e) when (IsConflict(e, expectedVersion))
+        {
+            throw new StateConflictException(
+                $"State '{key}' ({blob.Uri}) is not at version {expectedVersion ?? "(none)"}: another writer saved it ({e.Status} {e.ErrorCode}).",
+                e);
         }
     }
 
-    private async ValueTask CreateContainerAsync(CancellationToken cancellationToken)
-    {
-        using var message = CreateMessage(RequestMethod.Put, new Uri(_container.AbsoluteUri + "?restype=container"));
-        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var response = message.Response;
+    private static bool IsConflict(RequestFailedException e, string? expectedVersion) =>
+        e.Status == 412
+        || (e.Status == 409 && e.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        || (e.Status == 404 && e.ErrorCode == BlobErrorCode.BlobNotFound && expectedVersion is not null);
 
-        // 409: another instance created it first, which is as good.
-        if (response.Status is not (201 or 409))
-        {
-            throw Failed(response);
-        }
-    }
-
-    private HttpMessage CreateMessage(RequestMethod method, Uri uri)
-    {
-        var message = _pipeline.CreateMessage();
-        message.Request.Method = method;
-        message.Request.Uri.Reset(uri);
-        message.Request.Headers.SetValue("x-ms-version", ServiceVersion);
-        return message;
-    }
-
-    private Uri BlobUri(string key)
+    private BlobClient Blob(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-
-        // Escape each path segment; '/' stays a separator (virtual directories in the portal and listings).
-        var name = new StringBuilder(_container.AbsoluteUri, _container.AbsoluteUri.Length + _prefix.Length + key.Length + 16);
-        foreach (var segment in (_prefix + key).Split('/'))
-        {
-            name.Append('/').Append(Uri.EscapeDataString(segment));
-        }
-
-        return new Uri(name.ToString());
+        return _container.GetBlobClient(_prefix + key);
     }
 
-    private static string ETag(Response response) =>
-        response.Headers.TryGetValue("ETag", out var etag) ? etag : throw new RequestFailedException(response.Status, "The blob service sent no ETag.");
-
-    private static string? ErrorCode(Response response) => response.Headers.TryGetValue("x-ms-error-code", out var code) ? code : null;
-
-    private static RequestFailedException Failed(Response response) => new(response, null, StorageErrorParser.Instance);
-
-    private static Uri Parse(string connectionString, string containerName, out StorageConnectionString account)
+    private static string Required(string containerName)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(containerName);
-        account = StorageConnectionString.Parse(connectionString);
-        return new Uri(account.BlobEndpoint.AbsoluteUri.TrimEnd('/') + "/" + Uri.EscapeDataString(containerName));
+        return containerName;
+    }
+
+    private static Uri Https(Uri containerUri)
+    {
+        ArgumentNullException.ThrowIfNull(containerUri);
+        return containerUri.Scheme == Uri.UriSchemeHttps ? containerUri : throw new ArgumentException("Token authorisation needs an https container URI.", nameof(containerUri));
     }
 }

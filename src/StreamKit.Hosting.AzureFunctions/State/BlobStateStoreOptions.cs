@@ -1,14 +1,16 @@
-using Azure.Core;
+using Azure.Storage.Blobs;
 
 namespace StreamKit.Hosting.AzureFunctions.State;
 
-/// <summary>Settings of a <see cref="BlobStateStore"/>; the inherited <see cref="ClientOptions"/> set retries, logging and the HTTP transport.</summary>
+/// <summary>Settings of a <see cref="BlobStateStore"/>; the inherited <see cref="BlobClientOptions"/> set retries, logging and the HTTP transport.</summary>
 /// <remarks>
-/// Retries follow Azure.Core's defaults (3 attempts with exponential back-off on 408, 429, 5xx and network errors).
-/// 409 and 412 are never retried: they are the conflicts the store reports. Request and response logging goes to the
-/// <c>Azure-Core</c> event source with headers and bodies redacted by default.
+/// Retries follow Azure.Storage.Blobs' defaults (exponential back-off on 408, 429, 5xx and network errors). 409 and 412
+/// are never retried: they are the conflicts the store reports. Request and response logging goes to the
+/// <c>Azure-Core</c> event source with headers and bodies redacted by default. A store built over a
+/// <see cref="BlobContainerClient"/> you made reads only <see cref="BlobPrefix"/> and <see cref="CreateContainerIfMissing"/>
+/// from here: the client keeps the options it was made with.
 /// </remarks>
-public sealed class BlobStateStoreOptions : ClientOptions
+public sealed class BlobStateStoreOptions : BlobClientOptions
 {
     /// <summary>Put before every key to form the blob name, e.g. <c>"clicks/"</c>.</summary>
     /// <value>Defaults to empty.</value>

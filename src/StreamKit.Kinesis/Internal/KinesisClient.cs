@@ -1,16 +1,20 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
+using Polly;
+using Polly.Retry;
 
 namespace StreamKit.Kinesis.Internal;
 
 /// <summary>The handful of Kinesis Data Streams calls StreamKit needs, over the JSON 1.1 protocol, SigV4-signed, with retries.</summary>
 /// <remarks>
 /// Throttling (<c>ProvisionedThroughputExceededException</c>, <c>LimitExceededException</c>), 5xx answers, timeouts and
-/// connection failures are retried with exponential backoff and jitter up to <see cref="KinesisClientOptions.MaxRetries"/>;
-/// every other error throws a <see cref="KinesisException"/> at once. Thread-safe.
+/// connection failures are retried through a Polly retry pipeline (exponential backoff with jitter, built once per client)
+/// up to <see cref="KinesisClientOptions.MaxRetries"/>; every other error throws a <see cref="KinesisException"/> at once.
+/// Thread-safe.
 /// </remarks>
 internal sealed partial class KinesisClient : IDisposable
 {
@@ -22,6 +26,7 @@ internal sealed partial class KinesisClient : IDisposable
     private readonly string _host;
     private readonly SigV4Signer _signer;
     private readonly SemaphoreSlim _credentialsGate = new(1, 1);
+    private readonly ResiliencePipeline<Attempt> _retry;
     private AWSCredentials? _credentials;
     private long _retries;
 
@@ -37,8 +42,13 @@ internal sealed partial class KinesisClient : IDisposable
         _credentials = options.Credentials;
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.None })
         {
-            Timeout = Timeout.InfiniteTimeSpan, // per request, see SendAsync
+            Timeout = Timeout.InfiniteTimeSpan, // per request, see AttemptAsync
         };
+        _retry = RetryPipeline<Attempt>(options, options.MaxRetries, static args => ValueTask.FromResult(args.Outcome.Result.Retryable), _ =>
+        {
+            Interlocked.Increment(ref _retries);
+            return default;
+        });
     }
 
     /// <summary>Requests that were retried (throttled, 5xx, failed to connect), for tests and diagnostics.</summary>
@@ -47,62 +57,58 @@ internal sealed partial class KinesisClient : IDisposable
     public TimeProvider TimeProvider => _options.TimeProvider;
 
     /// <summary>Sends one call and returns its (successful) response body; the caller disposes it.</summary>
+    /// <remarks>Per call, the retry pipeline allocates nothing: a pooled context, a static callback and a struct state.</remarks>
     /// <exception cref="KinesisException">The service answered with an error that is not retried, or retries ran out.</exception>
     public async ValueTask<ResponseBuffer> SendAsync(string operation, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        var target = TargetPrefix + operation;
-        var payloadHash = SigV4Signer.HashHex(body.Span);
-        for (var attempt = 0; ; attempt++)
+        var call = new Call(this, operation, TargetPrefix + operation, body, SigV4Signer.HashHex(body.Span));
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        Attempt last;
+        try
         {
-            KinesisException failure;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                timeout.CancelAfter(_options.RequestTimeout);
-                try
-                {
-                    using var request = await CreateRequestAsync(target, body, payloadHash, cancellationToken).ConfigureAwait(false);
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                    var buffer = await ResponseBuffer.ReadAsync(response.Content, timeout.Token).ConfigureAwait(false);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        return buffer;
-                    }
-
-                    using (buffer)
-                    {
-                        failure = ParseError(buffer.Span, response.StatusCode);
-                    }
-
-                    if (!IsRetryable(failure))
-                    {
-                        throw failure;
-                    }
-                }
-                catch (HttpRequestException ex)
-                {
-                    failure = new KinesisException($"{operation} failed: {ex.Message}", ex);
-                }
-                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    failure = new KinesisException($"{operation} timed out after {_options.RequestTimeout}.", ex);
-                }
-            }
-
-            if (attempt >= _options.MaxRetries)
-            {
-                throw failure;
-            }
-
-            Interlocked.Increment(ref _retries);
-            await Task.Delay(Backoff(attempt), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            last = await _retry.ExecuteAsync(static (context, call) => call.Client.AttemptAsync(call, context.CancellationToken), context, call).ConfigureAwait(false);
         }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        return last.Response ?? throw last.Failure!;
     }
 
-    /// <summary>Exponential backoff with jitter: a random delay in the upper half of min(max, base × 2^attempt).</summary>
-    internal TimeSpan Backoff(int attempt)
+    /// <summary>
+    /// A retry pipeline with the client options' exponential backoff and jitter: Polly's decorrelated jitter around
+    /// <see cref="KinesisClientOptions.RetryBaseDelay"/> × 2^retry, capped at <see cref="KinesisClientOptions.RetryMaxDelay"/>,
+    /// timed by <see cref="KinesisClientOptions.TimeProvider"/>.
+    /// </summary>
+    /// <param name="options">The delays and the clock.</param>
+    /// <param name="maxRetries">Retries after the first try; 0 gives a pipeline that only runs the callback.</param>
+    /// <param name="shouldHandle">Which outcomes are retried.</param>
+    /// <param name="onRetry">Called before each retry's delay, or <see langword="null"/>.</param>
+    /// <typeparam name="T">The callback's result; annotated as Polly's <c>AddRetry</c> requires (it validates the options through data annotations).</typeparam>
+    internal static ResiliencePipeline<T> RetryPipeline<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(
+        KinesisClientOptions options,
+        int maxRetries,
+        Func<RetryPredicateArguments<T>, ValueTask<bool>> shouldHandle,
+        Func<OnRetryArguments<T>, ValueTask>? onRetry = null)
     {
-        var ceiling = Math.Min(_options.RetryMaxDelay.TotalMilliseconds, _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
-        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
+        if (maxRetries == 0)
+        {
+            return ResiliencePipeline<T>.Empty;
+        }
+
+        return new ResiliencePipelineBuilder<T> { TimeProvider = options.TimeProvider }
+            .AddRetry(new RetryStrategyOptions<T>
+            {
+                ShouldHandle = shouldHandle,
+                MaxRetryAttempts = maxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                OnRetry = onRetry,
+            })
+            .Build();
     }
 
     public void Dispose()
@@ -114,6 +120,37 @@ internal sealed partial class KinesisClient : IDisposable
     internal static bool IsRetryable(KinesisException error) =>
         error.StatusCode >= HttpStatusCode.InternalServerError
         || error.ErrorCode is "ProvisionedThroughputExceededException" or "LimitExceededException" or "ThrottlingException" or "KMSThrottlingException" or "InternalFailure" or "ServiceUnavailable";
+
+    /// <summary>One try: the body of a successful answer, or the failure and whether another try may succeed. Throws only when the caller cancels or credentials fail.</summary>
+    private async ValueTask<Attempt> AttemptAsync(Call call, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            using var request = await CreateRequestAsync(call.Target, call.Body, call.PayloadHash, cancellationToken).ConfigureAwait(false);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            var buffer = await ResponseBuffer.ReadAsync(response.Content, timeout.Token).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                return new Attempt(buffer, null, Retryable: false);
+            }
+
+            using (buffer)
+            {
+                var failure = ParseError(buffer.Span, response.StatusCode);
+                return new Attempt(null, failure, IsRetryable(failure));
+            }
+        }
+        catch (HttpRequestException ex)
+        {
+            return new Attempt(null, new KinesisException($"{call.Operation} failed: {ex.Message}", ex), Retryable: true);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new Attempt(null, new KinesisException($"{call.Operation} timed out after {_options.RequestTimeout}.", ex), Retryable: true);
+        }
+    }
 
     private static KinesisException ParseError(ReadOnlySpan<byte> body, HttpStatusCode status)
     {
@@ -220,4 +257,10 @@ internal sealed partial class KinesisClient : IDisposable
 
         return await credentials.GetCredentialsAsync().ConfigureAwait(false);
     }
+
+    /// <summary>What every try of one call needs; a struct, so the pipeline's state costs no allocation.</summary>
+    private readonly record struct Call(KinesisClient Client, string Operation, string Target, ReadOnlyMemory<byte> Body, string PayloadHash);
+
+    /// <summary>One try's outcome. Failures are results, not exceptions, so a throttled call throws nothing until retries run out.</summary>
+    private readonly record struct Attempt(ResponseBuffer? Response, KinesisException? Failure, bool Retryable);
 }
