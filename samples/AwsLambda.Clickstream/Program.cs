@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.CommandLine;
 using System.Runtime.CompilerServices;
 using Amazon.S3;
 using Clickstream;
@@ -21,29 +22,39 @@ if (args.Length == 0)
     return await RunFunctionAsync();
 }
 
-var arguments = CommandLine.Parse(args, ["flush"], ["invoke", "query", "state-dir", "output"]);
-if (!CommandLine.Validate(arguments, ["invoke", "query", "state-dir", "output"], Usage))
-{
-    return 2;
-}
+return await InvokeFromCommandLineAsync(args);
 
-var (eventPath, query, stateDirectory, output) = (arguments["invoke"], arguments["query"], arguments["state-dir"], arguments["output"]);
+// Its own method, as S3Store below: the function (no arguments) never loads System.CommandLine.
+[MethodImpl(MethodImplOptions.NoInlining)]
+static Task<int> InvokeFromCommandLineAsync(string[] args)
+{
+    var invokeOption = CommandLine.Required("--invoke", "a Kinesis event as Lambda sends it (JSON)");
+    var queryOption = CommandLine.Query();
+    var stateOption = CommandLine.Required("--state-dir", "the directory holding state per shard");
+    var outputOption = CommandLine.Required("--output", "the JSON lines file closed windows are appended to");
+    var flushOption = new Option<bool>("--flush") { Description = "close every open window of the event's shards afterwards (end of stream)" };
+    var command = new RootCommand("One local invocation of the clickstream function on a Kinesis event.") { invokeOption, queryOption, stateOption, outputOption, flushOption };
+    command.SetAction(async (parsed, _) =>
+    {
+        var eventPath = parsed.GetRequiredValue(invokeOption);
+        if (!File.Exists(eventPath))
+        {
+            Console.Error.WriteLine($"error: event '{eventPath}' not found");
+            return 1;
+        }
 
-if (!File.Exists(eventPath))
-{
-    Console.Error.WriteLine($"error: event '{eventPath}' not found");
-    return 1;
-}
-
-try
-{
-    await InvokeOnceAsync(await File.ReadAllBytesAsync(eventPath), query, stateDirectory, output, arguments.ContainsKey("flush"));
-    return 0;
-}
-catch (Exception e) when (e is FormatException or IOException or InvalidDataException or StreamKit.State.StateConflictException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
+        try
+        {
+            await InvokeOnceAsync(await File.ReadAllBytesAsync(eventPath), parsed.GetRequiredValue(queryOption), parsed.GetRequiredValue(stateOption), parsed.GetRequiredValue(outputOption), parsed.GetValue(flushOption));
+            return 0;
+        }
+        catch (Exception e) when (e is FormatException or IOException or InvalidDataException or StreamKit.State.StateConflictException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    });
+    return CommandLine.InvokeAsync(command, args, Usage);
 }
 
 static async Task InvokeOnceAsync(byte[] kinesisEvent, string query, string stateDirectory, string output, bool flush)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AzureFunctions.Clickstream;
@@ -15,74 +16,85 @@ const string Usage = "usage: AzureFunctions.Clickstream --invoke BATCH.json --qu
     + "                                 [--flush] [--timeout SECONDS]\n"
     + "  --flush: after the batch, close every open window of its partition; --timeout: the function timeout (default 300)";
 
-var arguments = CommandLine.Parse(args, ["flush"], ["invoke", "query", "state-dir", "output", "timeout"]);
-if (!CommandLine.Validate(arguments, ["invoke", "query", "state-dir", "output"], Usage))
+var invokeOption = CommandLine.Required("--invoke", "an Event Hubs trigger batch (JSON)");
+var queryOption = CommandLine.Query();
+var stateOption = CommandLine.Required("--state-dir", "the directory holding state per partition");
+var outputOption = CommandLine.Required("--output", "the JSON lines file closed windows are appended to");
+var flushOption = new Option<bool>("--flush") { Description = "after the batch, close every open window of its partition" };
+var timeoutOption = new Option<double>("--timeout")
 {
-    return 2;
-}
-
-var (batchPath, query, stateDirectory, output) = (arguments["invoke"], arguments["query"], arguments["state-dir"], arguments["output"]);
-
-var timeout = TimeSpan.FromMinutes(5);
-if (arguments.TryGetValue("timeout", out var seconds))
-{
-    if (!double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= 0)
+    Description = "the function timeout in seconds",
+    DefaultValueFactory = static _ => 300,
+    CustomParser = static result =>
     {
-        Console.Error.WriteLine($"error: --timeout '{seconds}' is not a positive number of seconds");
-        Console.Error.WriteLine(Usage);
-        return 2;
+        var text = result.Tokens[0].Value;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            return seconds;
+        }
+
+        result.AddError($"--timeout '{text}' is not a positive number of seconds");
+        return 0;
+    },
+};
+var command = new RootCommand("One local invocation of the clickstream function on an Event Hubs trigger batch.")
+{
+    invokeOption, queryOption, stateOption, outputOption, flushOption, timeoutOption,
+};
+command.SetAction((parsed, _) => InvokeAsync(
+    parsed.GetRequiredValue(invokeOption), parsed.GetRequiredValue(queryOption), parsed.GetRequiredValue(stateOption), parsed.GetRequiredValue(outputOption),
+    parsed.GetValue(flushOption), TimeSpan.FromSeconds(parsed.GetValue(timeoutOption))));
+return await CommandLine.InvokeAsync(command, args, Usage);
+
+static async Task<int> InvokeAsync(string batchPath, string query, string stateDirectory, string output, bool flush, TimeSpan timeout)
+{
+    if (!File.Exists(batchPath))
+    {
+        Console.Error.WriteLine($"error: batch '{batchPath}' not found");
+        return 1;
     }
 
-    timeout = TimeSpan.FromSeconds(value);
-}
-
-if (!File.Exists(batchPath))
-{
-    Console.Error.WriteLine($"error: batch '{batchPath}' not found");
-    return 1;
-}
-
-using var batch = new InvocationBatch();
-string partitionId;
-try
-{
-    partitionId = EventHubsBatchJson.Read(await File.ReadAllBytesAsync(batchPath), batch);
-}
-catch (FormatException e)
-{
-    Console.Error.WriteLine($"error: {batchPath}: {e.Message}");
-    return 1;
-}
-
-await using var function = new ClickstreamFunction(query, output, stateDirectory, timeout);
-try
-{
-    var result = await function.RunAsync(batch);
-    var flush = arguments.ContainsKey("flush");
-    if (flush)
+    using var batch = new InvocationBatch();
+    string partitionId;
+    try
     {
-        await function.CompleteAsync(partitionId);
+        partitionId = EventHubsBatchJson.Read(await File.ReadAllBytesAsync(batchPath), batch);
+    }
+    catch (FormatException e)
+    {
+        Console.Error.WriteLine($"error: {batchPath}: {e.Message}");
+        return 1;
     }
 
-    using var stdout = Console.OpenStandardOutput();
-    using (var json = new Utf8JsonWriter(stdout))
+    await using var function = new ClickstreamFunction(query, output, stateDirectory, timeout);
+    try
     {
-        json.WriteStartObject();
-        json.WriteString("partitionId"u8, partitionId);
-        json.WriteNumber("events"u8, batch.Count);
-        json.WriteNumber("processed"u8, result.Processed);
-        json.WriteNumber("skipped"u8, result.Skipped);
-        json.WriteNumber("deadLettered"u8, result.DeadLettered);
-        json.WriteNumber("pastDeadline"u8, result.PastDeadline);
-        json.WriteBoolean("flushed"u8, flush);
-        json.WriteEndObject();
-    }
+        var result = await function.RunAsync(batch);
+        if (flush)
+        {
+            await function.CompleteAsync(partitionId);
+        }
 
-    stdout.Write("\n"u8);
-    return 0;
-}
-catch (Exception e) when (e is IOException or StreamKit.State.StateConflictException or InvalidDataException or AggregateException)
-{
-    Console.Error.WriteLine($"error: the invocation failed ({e.Message}); its records are in {ClickstreamFunction.UnprocessedPath(output)}");
-    return 1;
+        using var stdout = Console.OpenStandardOutput();
+        using (var json = new Utf8JsonWriter(stdout))
+        {
+            json.WriteStartObject();
+            json.WriteString("partitionId"u8, partitionId);
+            json.WriteNumber("events"u8, batch.Count);
+            json.WriteNumber("processed"u8, result.Processed);
+            json.WriteNumber("skipped"u8, result.Skipped);
+            json.WriteNumber("deadLettered"u8, result.DeadLettered);
+            json.WriteNumber("pastDeadline"u8, result.PastDeadline);
+            json.WriteBoolean("flushed"u8, flush);
+            json.WriteEndObject();
+        }
+
+        stdout.Write("\n"u8);
+        return 0;
+    }
+    catch (Exception e) when (e is IOException or StreamKit.State.StateConflictException or InvalidDataException or AggregateException)
+    {
+        Console.Error.WriteLine($"error: the invocation failed ({e.Message}); its records are in {ClickstreamFunction.UnprocessedPath(output)}");
+        return 1;
+    }
 }

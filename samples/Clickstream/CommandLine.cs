@@ -1,73 +1,60 @@
-using System.Diagnostics.CodeAnalysis;
+using System.CommandLine;
 
 namespace Clickstream;
 
-/// <summary>The samples' small command-line grammar: <c>--name value</c> options and bare <c>--flag</c>s, nothing else.</summary>
+/// <summary>What the samples' command lines share on System.CommandLine: the query option and how a bad command line ends.</summary>
 public static class CommandLine
 {
-    /// <summary>Reads <paramref name="args"/> into names (without the dashes) and values (empty for flags).</summary>
-    /// <param name="args">The arguments.</param>
-    /// <param name="flags">Names that stand alone (<c>bounded</c>, <c>flush</c>).</param>
-    /// <param name="options">Names that take a value (<c>input</c>, <c>query</c>, ...).</param>
-    /// <returns>The arguments by name, or <see langword="null"/> when one is unknown or lacks its value (print the usage).</returns>
-    public static Dictionary<string, string>? Parse(string[] args, ReadOnlySpan<string> flags, ReadOnlySpan<string> options)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            var name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : null;
-            if (name is not null && flags.Contains(name))
-            {
-                result[name] = "";
-            }
-            else if (name is not null && options.Contains(name) && i + 1 < args.Length)
-            {
-                result[name] = args[++i];
-            }
-            else
-            {
-                return null;
-            }
-        }
+    private static readonly string[] s_queries = ["filter", "tumbling", "hopping", "sessions"];
 
-        return result;
+    // Arguments are taken literally: no @file expansion (a value may start with '@').
+    private static readonly ParserConfiguration s_parser = new() { ResponseFileTokenReplacer = null };
+
+    // The programs handle Ctrl+C themselves (the Kafka job takes a final checkpoint, however long that takes) and
+    // catch the failures they report; anything else should crash as it would without a parser in front.
+    private static readonly InvocationConfiguration s_invocation = new() { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+
+    /// <summary>A required <c>--name VALUE</c> option.</summary>
+    public static Option<string> Required(string name, string description) => new(name) { Required = true, Description = description };
+
+    /// <summary>The required <c>--query</c>: one of <c>filter</c>, <c>tumbling</c>, <c>hopping</c>, <c>sessions</c>.</summary>
+    /// <remarks>Any other value is the parse error "unknown query '...'", which the tests and scripts look for.</remarks>
+    public static Option<string> Query()
+    {
+        var query = Required("--query", "filter, tumbling, hopping or sessions");
+        query.Validators.Add(static result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (Array.IndexOf(s_queries, value) < 0)
+            {
+                result.AddError($"unknown query '{value}'");
+            }
+        });
+        query.CompletionSources.Add(s_queries);
+        return query;
     }
 
     /// <summary>
-    /// Checks what <see cref="Parse"/> read: every name in <paramref name="required"/> present, and the query (when
-    /// given) one of <c>filter</c>, <c>tumbling</c>, <c>hopping</c>, <c>sessions</c>. Otherwise writes the problem and
-    /// <paramref name="usage"/> to standard error.
+    /// Parses <paramref name="args"/> for <paramref name="command"/> and runs its action; on a bad command line (a
+    /// required option missing or without its value, an unknown one, a value its validator refuses) writes each
+    /// problem and <paramref name="usage"/> to standard error instead and returns 2.
     /// </summary>
-    /// <returns>Whether the arguments can be used; when not, the program should exit with 2.</returns>
-    public static bool Validate([NotNullWhen(true)] Dictionary<string, string>? arguments, ReadOnlySpan<string> required, string usage)
+    /// <returns>The action's exit code, or 2 for a bad command line.</returns>
+    public static Task<int> InvokeAsync(RootCommand command, string[] args, string usage)
     {
-        if (arguments is null || !ContainsAll(arguments, required))
+        ArgumentNullException.ThrowIfNull(command);
+        var result = command.Parse(args, s_parser);
+        if (result.Errors.Count > 0)
         {
-            Console.Error.WriteLine(usage);
-            return false;
-        }
-
-        if (arguments.TryGetValue("query", out var query) && query is not ("filter" or "tumbling" or "hopping" or "sessions"))
-        {
-            Console.Error.WriteLine($"error: unknown query '{query}'");
-            Console.Error.WriteLine(usage);
-            return false;
-        }
-
-        return true;
-    }
-
-    private static bool ContainsAll(Dictionary<string, string> arguments, ReadOnlySpan<string> names)
-    {
-        foreach (var name in names)
-        {
-            if (!arguments.ContainsKey(name))
+            foreach (var error in result.Errors)
             {
-                return false;
+                Console.Error.WriteLine($"error: {error.Message}");
             }
+
+            Console.Error.WriteLine(usage);
+            return Task.FromResult(2);
         }
 
-        return true;
+        return result.InvokeAsync(s_invocation);
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Clickstream;
 
@@ -8,48 +9,45 @@ const string Usage = "usage: Clickstream [--input FILE|DIR|kafka://HOST:PORT[,HO
     + "                   --output FILE|kafka://HOST:PORT/TOPIC [--bounded]]\n"
     + "  files: .jsonl, .msgpack or .avro (input optionally .gz); --bounded: read a topic to its end offsets at start, then finish";
 
-var arguments = CommandLine.Parse(args, ["bounded"], ["input", "query", "output"]);
-if (arguments is null)
-{
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
-
-if (arguments.Count == 0)
+if (args.Length == 0)
 {
     return await Summary.RunAsync();
 }
 
-if (!CommandLine.Validate(arguments, ["input", "query", "output"], Usage))
-{
-    return 2;
-}
+var inputOption = CommandLine.Required("--input", "a .jsonl, .msgpack or .avro file (optionally .gz), a directory of them, or kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=G]");
+var queryOption = CommandLine.Query();
+var outputOption = CommandLine.Required("--output", "a .jsonl, .msgpack or .avro file, or kafka://HOST:PORT/TOPIC");
+var boundedOption = new Option<bool>("--bounded") { Description = "read a topic to the end offsets seen at start, then finish" };
+var command = new RootCommand("The clickstream queries over files or Kafka topics.") { inputOption, queryOption, outputOption, boundedOption };
+command.SetAction((parsed, _) => RunAsync(parsed.GetRequiredValue(inputOption), parsed.GetRequiredValue(queryOption), parsed.GetRequiredValue(outputOption), parsed.GetValue(boundedOption)));
+return await CommandLine.InvokeAsync(command, args, Usage);
 
-var (input, query, output) = (arguments["input"], arguments["query"], arguments["output"]);
+static async Task<int> RunAsync(string input, string query, string output, bool bounded)
+{
+    if (!KafkaJobs.IsKafka(input) && !File.Exists(input) && !Directory.Exists(input))
+    {
+        Console.Error.WriteLine($"error: input '{input}' not found");
+        return 1;
+    }
 
-if (!KafkaJobs.IsKafka(input) && !File.Exists(input) && !Directory.Exists(input))
-{
-    Console.Error.WriteLine($"error: input '{input}' not found");
-    return 1;
-}
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true; // stop polling, take a final checkpoint, then exit
+        stop.Cancel();
+    };
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true; // stop polling, take a final checkpoint, then exit
-    stop.Cancel();
-};
-
-try
-{
-    var deadLetters = KafkaJobs.DeadLetterPath(output);
-    var counters = await Jobs.RunQueryAsync(query, input, output, deadLetters, arguments.ContainsKey("bounded"), cancellationToken: stop.Token);
-    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{query}: {counters.Read:N0} records read, {counters.Processed:N0} processed, {counters.DeadLettered:N0} dead-lettered{(counters.DeadLettered > 0 ? $" ({deadLetters})" : "")} -> {output}"));
-    return 0;
-}
-catch (Exception e) when (e is NotSupportedException or InvalidDataException or IOException or FormatException or Confluent.Kafka.KafkaException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
+    try
+    {
+        var deadLetters = KafkaJobs.DeadLetterPath(output);
+        var counters = await Jobs.RunQueryAsync(query, input, output, deadLetters, bounded, cancellationToken: stop.Token);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{query}: {counters.Read:N0} records read, {counters.Processed:N0} processed, {counters.DeadLettered:N0} dead-lettered{(counters.DeadLettered > 0 ? $" ({deadLetters})" : "")} -> {output}"));
+        return 0;
+    }
+    catch (Exception e) when (e is NotSupportedException or InvalidDataException or IOException or FormatException or Confluent.Kafka.KafkaException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
 }

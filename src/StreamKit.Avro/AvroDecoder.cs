@@ -1,6 +1,6 @@
+using Avro;
 using StreamKit.Avro.Binary;
 using StreamKit.Avro.Resolution;
-using StreamKit.Avro.Schema;
 using StreamKit.Codecs;
 using StreamKit.Records;
 
@@ -14,17 +14,21 @@ namespace StreamKit.Avro;
 /// <see cref="Framing.AvroFramedDecoder{T}"/>. Thread-safe: the decoder holds no per-record state.
 /// </remarks>
 /// <typeparam name="T">The record struct.</typeparam>
+// StreamKit decodes bodies itself instead of through Apache.Avro's readers because it is faster and allocates
+// nothing: DecodeBenchmarks (1M six-field clicks, 2026-12-02, two runs) measured this decoder at 168-192 ns and
+// 0 B per record, Apache.Avro's GenericDatumReader<GenericRecord> with a reused record at 375-780 ns and 248 B,
+// and its SpecificDatumReader with a reused ISpecificRecord at 459-556 ns and 240 B. Schemas stay Apache.Avro's.
 public sealed class AvroDecoder<T> : IRecordDecoder<T>
     where T : struct
 {
     private readonly ResolutionProgram<T> _program;
 
     /// <summary>Creates a decoder for data written with <paramref name="writerSchema"/>.</summary>
-    /// <param name="writerSchema">The schema the data was written with (a record).</param>
+    /// <param name="writerSchema">The schema the data was written with (a record), as Apache.Avro parses it (<see cref="Schema.Parse(string)"/>).</param>
     /// <param name="map">The reader's record map.</param>
     /// <param name="readerSchema">An optional reader schema supplying defaults, aliases and enum symbols.</param>
-    /// <exception cref="AvroSchemaException">The schemas do not resolve.</exception>
-    public AvroDecoder(AvroSchema writerSchema, RecordMap<T> map, AvroRecordSchema? readerSchema = null)
+    /// <exception cref="AvroTypeException">The schemas do not resolve.</exception>
+    public AvroDecoder(Schema writerSchema, RecordMap<T> map, RecordSchema? readerSchema = null)
         : this(ResolutionProgram<T>.Compile(writerSchema, map, readerSchema))
     {
     }

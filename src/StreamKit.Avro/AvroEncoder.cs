@@ -1,6 +1,6 @@
 using System.Buffers;
+using Avro;
 using StreamKit.Avro.Binary;
-using StreamKit.Avro.Schema;
 using StreamKit.Codecs;
 using StreamKit.Records;
 
@@ -39,7 +39,7 @@ public sealed class AvroEncoder<T> : IRecordEncoder<T>
     }
 
     /// <summary>The writer schema of the bodies this encoder writes.</summary>
-    public AvroRecordSchema Schema { get; }
+    public RecordSchema Schema { get; }
 
     /// <inheritdoc/>
     public void Encode(in T record, IBufferWriter<byte> output)

@@ -71,7 +71,7 @@ public sealed class AvroFormat : IFileFormat
             _maxRecordBytes = maxRecordBytes;
             _header[0] = AvroSingleObject.Marker0;
             _header[1] = AvroSingleObject.Marker1;
-            BinaryPrimitives.WriteUInt64LittleEndian(_header.AsSpan(2), reader.WriterSchema.Fingerprint);
+            BinaryPrimitives.WriteUInt64LittleEndian(_header.AsSpan(2), AvroSchemas.Fingerprint(reader.WriterSchema));
             _lastPosition = (reader.FirstBlockOffset << IndexBits) - 1;
         }
 

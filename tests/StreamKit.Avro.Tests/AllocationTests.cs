@@ -52,7 +52,7 @@ public class AllocationTests
     [Fact]
     public void Decoder_ResolvingUnionsEnumsAndSkips_AllocatesNothing()
     {
-        var writer = StreamKit.Avro.Schema.AvroSchema.Parse("""
+        var writer = global::Avro.Schema.Parse("""
             {"type":"record","name":"Click","fields":[
               {"name":"skipMe","type":{"type":"map","values":["null","string"]}},
               {"name":"ts","type":"long"},{"name":"userId","type":["null","int"]},{"name":"pageId","type":"int"},

@@ -1,6 +1,6 @@
 using System.Buffers;
 using StreamKit.Avro.Binary;
-using StreamKit.Avro.Schema;
+using Avro;
 
 namespace StreamKit.Avro.Tests;
 
@@ -188,7 +188,7 @@ public class AvroBinaryTests
     [Fact]
     public void TrySkip_ArraysMapsUnionsNested_SkipsExactly()
     {
-        var schema = AvroSchema.Parse("""
+        var schema = Schema.Parse("""
             {"type":"record","name":"R","fields":[
               {"name":"a","type":{"type":"array","items":["null","string",{"type":"map","values":"long"}]}},
               {"name":"f","type":{"type":"fixed","name":"F","size":3}},
@@ -213,33 +213,33 @@ public class AvroBinaryTests
         buffer.GetSpan(1)[0] = 0xEE;
         buffer.Advance(1);
         var reader = new AvroReader(buffer.WrittenSpan);
-        Assert.True(reader.TrySkip(schema));
+        Assert.True(reader.TrySkip(AvroSkipPlan.Compile(schema)));
         Assert.Equal(buffer.WrittenCount - 1, reader.Position);
     }
 
     [Fact]
     public void TrySkip_HugeCountOfNulls_ReturnsQuickly()
     {
-        var schema = AvroSchema.Parse("""{"type":"array","items":"null"}""");
+        var schema = Schema.Parse("""{"type":"array","items":"null"}""");
         var buffer = new ArrayBufferWriter<byte>();
         AvroWriter.WriteLong(buffer, long.MaxValue);
         AvroWriter.WriteLong(buffer, 0);
-        Assert.True(new AvroReader(buffer.WrittenSpan).TrySkip(schema));
+        Assert.True(new AvroReader(buffer.WrittenSpan).TrySkip(AvroSkipPlan.Compile(schema)));
     }
 
     [Fact]
     public void TrySkip_DeeplyRecursiveData_FailsInsteadOfOverflowingStack()
     {
-        var schema = AvroSchema.Parse("""{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}""");
+        var schema = Schema.Parse("""{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}""");
         var data = new byte[100_000];
         Array.Fill(data, (byte)0x02); // branch 1 (Node) forever
         var reader = new AvroReader(data);
-        Assert.False(reader.TrySkip(schema));
+        Assert.False(reader.TrySkip(AvroSkipPlan.Compile(schema)));
         Assert.Equal(0, reader.Position);
 
         var shallow = new byte[] { 2, 2, 2, 0 };
         var ok = new AvroReader(shallow);
-        Assert.True(ok.TrySkip(schema));
+        Assert.True(ok.TrySkip(AvroSkipPlan.Compile(schema)));
         Assert.True(ok.End);
     }
 }

@@ -1,6 +1,6 @@
 using StreamKit.Avro.Container;
 using StreamKit.Avro.Framing;
-using StreamKit.Avro.Schema;
+using Avro;
 using StreamKit.Avro.Tests.Interop;
 using StreamKit.Core.Tests.Files;
 using StreamKit.Files;
@@ -153,7 +153,7 @@ public class AvroFileTests : IDisposable
         var expected = new List<string>();
         for (var f = 0; f < schemas.Length; f++)
         {
-            var schema = AvroSchema.Parse(schemas[f]);
+            var schema = Schema.Parse(schemas[f]);
             using var file = File.Create(_dir.File($"evolved-{f}.avro"));
             using var writer = new AvroContainerWriter(file, schema, new AvroContainerWriterOptions { BlockSize = 1_500, Codec = f == 0 ? AvroCodec.Null : AvroCodec.Deflate });
             for (var i = f * 300; i < (f + 1) * 300; i++)
@@ -173,7 +173,7 @@ public class AvroFileTests : IDisposable
         }
 
         // A third file whose schema lacks a field the reader requires: its records are dead-lettered, the rest decode.
-        var incompatible = AvroSchema.Parse("""{"type":"record","name":"Click","fields":[{"name":"ts","type":"long"},{"name":"userId","type":"long"}]}""");
+        var incompatible = Schema.Parse("""{"type":"record","name":"Click","fields":[{"name":"ts","type":"long"},{"name":"userId","type":"long"}]}""");
         using (var file = File.Create(_dir.File("evolved-2.avro")))
         using (var writer = new AvroContainerWriter(file, incompatible))
         {

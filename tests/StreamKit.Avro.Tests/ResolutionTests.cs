@@ -1,5 +1,5 @@
 using StreamKit.Avro.Resolution;
-using StreamKit.Avro.Schema;
+using Avro;
 using static StreamKit.Avro.Tests.TestDatumWriter;
 
 namespace StreamKit.Avro.Tests;
@@ -16,7 +16,7 @@ public class ResolutionTests
         {"name":"isBot","type":"boolean"}
         """;
 
-    private static AvroSchema Record(string fields) => AvroSchema.Parse($$"""{"type":"record","name":"Click","fields":[{{fields}}]}""");
+    private static Schema Record(string fields) => Schema.Parse($$"""{"type":"record","name":"Click","fields":[{{fields}}]}""");
 
     private static Dictionary<string, object?> Values(params (string Name, object? Value)[] values)
     {
@@ -38,7 +38,7 @@ public class ResolutionTests
         return d;
     }
 
-    private static Click Decode(AvroSchema writer, Dictionary<string, object?> values, AvroRecordSchema? readerSchema = null)
+    private static Click Decode(Schema writer, Dictionary<string, object?> values, RecordSchema? readerSchema = null)
     {
         var decoder = new AvroDecoder<Click>(writer, Clicks.Map, readerSchema);
         var click = default(Click);
@@ -47,7 +47,7 @@ public class ResolutionTests
         return click;
     }
 
-    private static string DecodeError(AvroSchema writer, Dictionary<string, object?> values)
+    private static string DecodeError(Schema writer, Dictionary<string, object?> values)
     {
         var decoder = new AvroDecoder<Click>(writer, Clicks.Map);
         var click = default(Click);
@@ -170,7 +170,7 @@ public class ResolutionTests
         }
 
         var writer = Record(string.Join(",\n", fields));
-        var ex = Assert.Throws<AvroSchemaException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
+        var ex = Assert.Throws<AvroTypeException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
         Assert.Contains($"'{field}'", ex.Message, StringComparison.Ordinal);
         Assert.Contains(kind, ex.Message, StringComparison.Ordinal);
         Assert.False(ResolutionProgram<Click>.TryCompile(writer, Clicks.Map, null, out _, out var error));
@@ -181,7 +181,7 @@ public class ResolutionTests
     public void Compile_RequiredReaderFieldMissingFromWriter_FailsClearly()
     {
         var writer = Record(ClickFields.Replace("""{"name":"pageId","type":"long"},""", "", StringComparison.Ordinal));
-        var ex = Assert.Throws<AvroSchemaException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
+        var ex = Assert.Throws<AvroTypeException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
         Assert.Contains("no field 'pageId'", ex.Message, StringComparison.Ordinal);
     }
 
@@ -197,7 +197,7 @@ public class ResolutionTests
     public void Decode_ReaderSchemaDefaults_FillMissingFields()
     {
         var writer = Record("""{"name":"ts","type":"long"},{"name":"userId","type":"long"}""");
-        var reader = (AvroRecordSchema)AvroSchema.Parse("""
+        var reader = (RecordSchema)Schema.Parse("""
             {"type":"record","name":"Click","fields":[
               {"name":"pageId","type":"long","default":-1},
               {"name":"eventType","type":"string","default":"view"},
@@ -219,8 +219,8 @@ public class ResolutionTests
     public void Compile_DefaultOfWrongType_Fails()
     {
         var writer = Record("""{"name":"ts","type":"long"},{"name":"userId","type":"long"},{"name":"eventType","type":"string"},{"name":"durationMs","type":"int"},{"name":"revenue","type":"double"},{"name":"isBot","type":"boolean"}""");
-        var reader = (AvroRecordSchema)AvroSchema.Parse("""{"type":"record","name":"Click","fields":[{"name":"pageId","type":"long","default":"x"}]}""");
-        var ex = Assert.Throws<AvroSchemaException>(() => new AvroDecoder<Click>(writer, Clicks.Map, reader));
+        var reader = (RecordSchema)Schema.Parse("""{"type":"record","name":"Click","fields":[{"name":"pageId","type":"long","default":"x"}]}""");
+        var ex = Assert.Throws<AvroTypeException>(() => new AvroDecoder<Click>(writer, Clicks.Map, reader));
         Assert.Contains("pageId", ex.Message, StringComparison.Ordinal);
     }
 
@@ -256,7 +256,7 @@ public class ResolutionTests
     public void Compile_UnionWithNoUsableBranch_Fails()
     {
         var writer = Record(ClickFields.Replace("""{"name":"userId","type":"long"}""", """{"name":"userId","type":["string","boolean"]}""", StringComparison.Ordinal));
-        var ex = Assert.Throws<AvroSchemaException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
+        var ex = Assert.Throws<AvroTypeException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
         Assert.Contains("no branch", ex.Message, StringComparison.Ordinal);
     }
 
@@ -297,11 +297,11 @@ public class ResolutionTests
     public void Decode_WriterEnumSymbolUnknownToReaderEnum_UsesReaderDefaultOrFails()
     {
         var writer = Record(ClickFields.Replace("""{"name":"eventType","type":"string"}""", """{"name":"eventType","type":{"type":"enum","name":"EventType","symbols":["view","click","refund"]}}""", StringComparison.Ordinal));
-        var withDefault = (AvroRecordSchema)AvroSchema.Parse("""{"type":"record","name":"Click","fields":[{"name":"eventType","type":{"type":"enum","name":"EventType","symbols":["view","click","other"],"default":"other"}}]}""");
+        var withDefault = (RecordSchema)Schema.Parse("""{"type":"record","name":"Click","fields":[{"name":"eventType","type":{"type":"enum","name":"EventType","symbols":["view","click","other"],"default":"other"}}]}""");
         Assert.Equal("other", Clicks.Text(Decode(writer, Values(("eventType", new EnumSymbol("refund"))), withDefault).EventType));
         Assert.Equal("view", Clicks.Text(Decode(writer, Values(("eventType", new EnumSymbol("view"))), withDefault).EventType));
 
-        var noDefault = (AvroRecordSchema)AvroSchema.Parse("""{"type":"record","name":"Click","fields":[{"name":"eventType","type":{"type":"enum","name":"EventType","symbols":["view","click"]}}]}""");
+        var noDefault = (RecordSchema)Schema.Parse("""{"type":"record","name":"Click","fields":[{"name":"eventType","type":{"type":"enum","name":"EventType","symbols":["view","click"]}}]}""");
         var decoder = new AvroDecoder<Click>(writer, Clicks.Map, noDefault);
         var click = default(Click);
         Assert.False(decoder.TryDecode(Write(writer, Values(("eventType", new EnumSymbol("refund")))), ref click, out var error));
@@ -319,17 +319,17 @@ public class ResolutionTests
     public void Decode_ReaderAlias_MatchesRenamedWriterField()
     {
         var writer = Record(ClickFields.Replace("""{"name":"userId","type":"long"}""", """{"name":"uid","type":"long"}""", StringComparison.Ordinal));
-        var reader = (AvroRecordSchema)AvroSchema.Parse("""{"type":"record","name":"Click","fields":[{"name":"userId","type":"long","aliases":["uid"]}]}""");
+        var reader = (RecordSchema)Schema.Parse("""{"type":"record","name":"Click","fields":[{"name":"userId","type":"long","aliases":["uid"]}]}""");
         var values = Values(("uid", 77L));
         values.Remove("userId");
         Assert.Equal(77L, Decode(writer, values, reader).UserId);
-        Assert.Throws<AvroSchemaException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
+        Assert.Throws<AvroTypeException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
     }
 
     [Fact]
     public void Compile_WriterNotRecord_Fails()
     {
-        Assert.False(ResolutionProgram<Click>.TryCompile(AvroSchema.Parse("\"long\""), Clicks.Map, null, out _, out var error));
+        Assert.False(ResolutionProgram<Click>.TryCompile(Schema.Parse("\"long\""), Clicks.Map, null, out _, out var error));
         Assert.Contains("must be a record", error, StringComparison.Ordinal);
     }
 
@@ -337,7 +337,7 @@ public class ResolutionTests
     public void Compile_WriterNullTypeForRequiredField_Fails()
     {
         var writer = Record(ClickFields.Replace("""{"name":"pageId","type":"long"}""", """{"name":"pageId","type":"null"}""", StringComparison.Ordinal));
-        Assert.Throws<AvroSchemaException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
+        Assert.Throws<AvroTypeException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
         var optional = Record(ClickFields + """,{"name":"referrer","type":"null"}""");
         Assert.Equal(0, Decode(optional, Values()).Referrer);
     }

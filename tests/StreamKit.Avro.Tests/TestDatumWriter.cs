@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using StreamKit.Avro.Binary;
-using StreamKit.Avro.Schema;
+using Avro;
 
 namespace StreamKit.Avro.Tests;
 
@@ -13,69 +13,69 @@ internal static class TestDatumWriter
 {
     public sealed record EnumSymbol(string Symbol);
 
-    public static byte[] Write(AvroSchema schema, object? value)
+    public static byte[] Write(Schema schema, object? value)
     {
         var buffer = new ArrayBufferWriter<byte>();
         Write(buffer, schema, value);
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Write(IBufferWriter<byte> output, AvroSchema schema, object? value)
+    public static void Write(IBufferWriter<byte> output, Schema schema, object? value)
     {
-        switch (schema.Type)
+        switch (AvroSchemas.Encoding(schema).Tag)
         {
-            case AvroType.Null:
+            case Schema.Type.Null:
                 return;
-            case AvroType.Boolean:
+            case Schema.Type.Boolean:
                 AvroWriter.WriteBoolean(output, (bool)value!);
                 return;
-            case AvroType.Int:
+            case Schema.Type.Int:
                 AvroWriter.WriteInt(output, Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture));
                 return;
-            case AvroType.Long:
+            case Schema.Type.Long:
                 AvroWriter.WriteLong(output, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
                 return;
-            case AvroType.Float:
+            case Schema.Type.Float:
                 AvroWriter.WriteFloat(output, Convert.ToSingle(value, System.Globalization.CultureInfo.InvariantCulture));
                 return;
-            case AvroType.Double:
+            case Schema.Type.Double:
                 AvroWriter.WriteDouble(output, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
                 return;
-            case AvroType.Bytes:
+            case Schema.Type.Bytes:
                 AvroWriter.WriteBytes(output, value is string s ? Encoding.UTF8.GetBytes(s) : (byte[])value!);
                 return;
-            case AvroType.String:
+            case Schema.Type.String:
                 AvroWriter.WriteString(output, (string)value!);
                 return;
-            case AvroType.Fixed:
+            case Schema.Type.Fixed:
                 AvroWriter.WriteFixed(output, (byte[])value!);
                 return;
-            case AvroType.Enum:
-                var symbols = ((AvroEnumSchema)schema).Symbols;
+            case Schema.Type.Enumeration:
+                var symbols = ((EnumSchema)schema).Symbols;
                 AvroWriter.WriteInt(output, IndexOf(symbols, ((EnumSymbol)value!).Symbol));
                 return;
-            case AvroType.Record:
+            case Schema.Type.Record:
                 var fields = (IReadOnlyDictionary<string, object?>)value!;
-                foreach (var field in ((AvroRecordSchema)schema).Fields)
+                foreach (var field in ((RecordSchema)schema).Fields)
                 {
                     Write(output, field.Schema, fields.TryGetValue(field.Name, out var v) ? v : null);
                 }
 
                 return;
-            case AvroType.Array:
+            case Schema.Type.Array:
                 var items = (System.Collections.IList)value!;
                 if (items.Count > 0)
                 {
                     AvroWriter.WriteLong(output, items.Count);
                     foreach (var item in items)
                     {
-                        Write(output, ((AvroArraySchema)schema).Items, item);
+                        Write(output, ((ArraySchema)schema).ItemSchema, item);
                     }
                 }
 
                 AvroWriter.WriteLong(output, 0);
                 return;
-            case AvroType.Map:
+            case Schema.Type.Map:
                 var map = (IReadOnlyDictionary<string, object?>)value!;
                 if (map.Count > 0)
                 {
@@ -83,14 +83,14 @@ internal static class TestDatumWriter
                     foreach (var (key, v) in map)
                     {
                         AvroWriter.WriteString(output, key);
-                        Write(output, ((AvroMapSchema)schema).Values, v);
+                        Write(output, ((MapSchema)schema).ValueSchema, v);
                     }
                 }
 
                 AvroWriter.WriteLong(output, 0);
                 return;
-            case AvroType.Union:
-                var branches = ((AvroUnionSchema)schema).Branches;
+            case Schema.Type.Union:
+                var branches = ((UnionSchema)schema).Schemas;
                 for (var i = 0; i < branches.Count; i++)
                 {
                     if (Fits(branches[i], value))
@@ -105,7 +105,7 @@ internal static class TestDatumWriter
         }
     }
 
-    private static int IndexOf(IReadOnlyList<string> symbols, string symbol)
+    private static int IndexOf(IList<string> symbols, string symbol)
     {
         for (var i = 0; i < symbols.Count; i++)
         {
@@ -118,20 +118,20 @@ internal static class TestDatumWriter
         throw new ArgumentException(symbol);
     }
 
-    private static bool Fits(AvroSchema schema, object? value) => schema.Type switch
+    private static bool Fits(Schema schema, object? value) => AvroSchemas.Encoding(schema).Tag switch
     {
-        AvroType.Null => value is null,
-        AvroType.Boolean => value is bool,
-        AvroType.Int => value is int,
-        AvroType.Long => value is long or int,
-        AvroType.Float => value is float,
-        AvroType.Double => value is double or float,
-        AvroType.String => value is string,
-        AvroType.Bytes => value is byte[],
-        AvroType.Enum => value is EnumSymbol,
-        AvroType.Record => value is IReadOnlyDictionary<string, object?>,
-        AvroType.Array => value is System.Collections.IList,
-        AvroType.Map => value is IReadOnlyDictionary<string, object?>,
+        Schema.Type.Null => value is null,
+        Schema.Type.Boolean => value is bool,
+        Schema.Type.Int => value is int,
+        Schema.Type.Long => value is long or int,
+        Schema.Type.Float => value is float,
+        Schema.Type.Double => value is double or float,
+        Schema.Type.String => value is string,
+        Schema.Type.Bytes => value is byte[],
+        Schema.Type.Enumeration => value is EnumSymbol,
+        Schema.Type.Record => value is IReadOnlyDictionary<string, object?>,
+        Schema.Type.Array => value is System.Collections.IList,
+        Schema.Type.Map => value is IReadOnlyDictionary<string, object?>,
         _ => false,
     };
 }

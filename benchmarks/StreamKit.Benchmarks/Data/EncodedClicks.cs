@@ -1,7 +1,6 @@
 using System.Buffers;
 using Clickstream;
 using StreamKit.Avro;
-using StreamKit.Avro.Schema;
 using StreamKit.MessagePack;
 
 namespace StreamKit.Benchmarks.Data;
@@ -17,7 +16,7 @@ public sealed class EncodedClicks
     private static readonly Lazy<EncodedClicks> s_messagePack = new(static () =>
         Encode("MessagePack", new MessagePackEncoder<ClickEvent>(ClickEvents.Map).Encode));
 
-    private static readonly Lazy<(EncodedClicks Data, AvroRecordSchema Schema)> s_avro = new(static () =>
+    private static readonly Lazy<(EncodedClicks Data, global::Avro.RecordSchema Schema)> s_avro = new(static () =>
     {
         var encoder = new AvroEncoder<ClickEvent>(ClickEvents.Map, "ClickEvent", "Clickstream");
         return (Encode("Avro", encoder.Encode), encoder.Schema);
@@ -43,7 +42,7 @@ public sealed class EncodedClicks
     public static EncodedClicks Avro => s_avro.Value.Data;
 
     /// <summary>The writer schema of <see cref="Avro"/>.</summary>
-    public static AvroRecordSchema AvroSchema => s_avro.Value.Schema;
+    public static global::Avro.RecordSchema AvroSchema => s_avro.Value.Schema;
 
     /// <summary>The format's name.</summary>
     public string Format { get; }

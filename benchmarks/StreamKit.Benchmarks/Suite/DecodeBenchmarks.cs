@@ -11,11 +11,11 @@ namespace StreamKit.Benchmarks.Suite;
 
 /// <summary>
 /// Decode throughput per wire format: StreamKit's JSON lines, MessagePack and Avro decoders, each next to a
-/// hand-written reader loop for the same bytes. One operation decodes all <see cref="ClickData.DefaultCount"/>
+/// hand-written reader loop for the same bytes, and Avro also next to Apache.Avro's own generic and specific readers. One operation decodes all <see cref="ClickData.DefaultCount"/>
 /// records of one format into one reused <see cref="ClickEvent"/>, folding a checksum of every field.
 /// </summary>
 /// <remarks>
-/// The six variants share one loop (<see cref="Run{TDecoder}"/>), specialised per decoder struct, so they differ
+/// The variants share one loop (<see cref="Run{TDecoder}"/>), specialised per decoder struct, so they differ
 /// only in the decoder. The bytes come from <see cref="EncodedClicks"/>; before anything is timed,
 /// <see cref="Verify"/> checks that every decoder reproduces every event exactly.
 /// </remarks>
@@ -29,12 +29,14 @@ public class DecodeBenchmarks
     private JsonLinesDecoder<ClickEvent> _jsonLines = null!;
     private MessagePackDecoder<ClickEvent> _messagePack = null!;
     private AvroDecoder<ClickEvent> _avro = null!;
+    private ApacheAvroDecoders _apache = null!;
 
     /// <summary>Encodes the data (once per process), builds the decoders and verifies them.</summary>
     [GlobalSetup]
     public void Setup()
     {
         (_jsonLines, _messagePack, _avro) = CreateDecoders();
+        _apache = new ApacheAvroDecoders();
         Verify();
     }
 
@@ -62,7 +64,23 @@ public class DecodeBenchmarks
     [Benchmark]
     public long AvroHandWritten() => Run(EncodedClicks.Avro, default(HandDecoders.Avro));
 
-    /// <summary>Checks that all six decoders reproduce every event of <see cref="ClickData.Shared"/> exactly; throws otherwise. Once per process.</summary>
+    /// <summary>Apache.Avro's <c>GenericDatumReader&lt;GenericRecord&gt;</c>, reusing one record.</summary>
+    [Benchmark]
+    public long AvroApacheGeneric()
+    {
+        _apache.Rewind();
+        return Run(EncodedClicks.Avro, _apache.AsGeneric());
+    }
+
+    /// <summary>Apache.Avro's <c>SpecificDatumReader</c> of an avrogen-style <see cref="ClickRecord"/>, reusing one record.</summary>
+    [Benchmark]
+    public long AvroApacheSpecific()
+    {
+        _apache.Rewind();
+        return Run(EncodedClicks.Avro, _apache.AsSpecific());
+    }
+
+    /// <summary>Checks that all eight decoders reproduce every event of <see cref="ClickData.Shared"/> exactly; throws otherwise. Once per process.</summary>
     public static void Verify(TextWriter? log = null)
     {
         lock (s_verifyLock)
@@ -80,6 +98,10 @@ public class DecodeBenchmarks
             Check(EncodedClicks.MessagePack, "MessagePackHandWritten", default(HandDecoders.MessagePack), log);
             Check(EncodedClicks.Avro, "Avro", new StreamKitAvro(avro), log);
             Check(EncodedClicks.Avro, "AvroHandWritten", default(HandDecoders.Avro), log);
+            var apache = new ApacheAvroDecoders();
+            Check(EncodedClicks.Avro, "AvroApacheGeneric", apache.AsGeneric(), log);
+            apache.Rewind();
+            Check(EncodedClicks.Avro, "AvroApacheSpecific", apache.AsSpecific(), log);
             s_verified = true;
         }
     }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using StreamKit.Avro.Schema;
+using Avro;
 
 namespace StreamKit.Avro.Binary;
 
@@ -12,7 +12,7 @@ namespace StreamKit.Avro.Binary;
 /// </remarks>
 public ref struct AvroReader
 {
-    /// <summary>How deeply nested values (records, arrays, maps, unions) <see cref="TrySkip(AvroSchema)"/> follows before giving up.</summary>
+    /// <summary>How deeply nested values (records, arrays, maps, unions) skipping follows before giving up.</summary>
     /// <remarks>Recursive schemas make nesting depth a property of the data: without a cap, crafted input could overflow the stack.</remarks>
     public const int MaxDepth = 100;
 
@@ -199,15 +199,14 @@ public ref struct AvroReader
         return false;
     }
 
-    /// <summary>Advances past one value of <paramref name="schema"/> without decoding it.</summary>
-    /// <param name="schema">The writer's schema of the value.</param>
+    /// <summary>Advances past one value of the writer schema <paramref name="plan"/> was compiled from, without decoding it.</summary>
+    /// <param name="plan">The compiled writer schema of the value.</param>
     /// <returns><see langword="false"/> when the value is malformed, truncated or nested deeper than <see cref="MaxDepth"/>.</returns>
     /// <remarks>Allocates nothing. Arrays and maps written with block byte sizes are skipped in one step.</remarks>
-    public bool TrySkip(AvroSchema schema)
+    internal bool TrySkip(AvroSkipPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(schema);
         var start = _position;
-        if (TrySkip(schema, 0))
+        if (TrySkip(plan, 0))
         {
             return true;
         }
@@ -216,28 +215,28 @@ public ref struct AvroReader
         return false;
     }
 
-    private bool TrySkip(AvroSchema schema, int depth)
+    private bool TrySkip(AvroSkipPlan plan, int depth)
     {
-        switch (schema.Type)
+        switch (plan.Type)
         {
-            case AvroType.Null:
+            case Schema.Type.Null:
                 return true;
-            case AvroType.Boolean:
+            case Schema.Type.Boolean:
                 return TryReadBoolean(out _);
-            case AvroType.Int:
-            case AvroType.Enum:
+            case Schema.Type.Int:
+            case Schema.Type.Enumeration:
                 return TryReadInt(out _);
-            case AvroType.Long:
+            case Schema.Type.Long:
                 return TryReadLong(out _);
-            case AvroType.Float:
+            case Schema.Type.Float:
                 return TrySkipBytes(4);
-            case AvroType.Double:
+            case Schema.Type.Double:
                 return TrySkipBytes(8);
-            case AvroType.Bytes:
-            case AvroType.String:
+            case Schema.Type.Bytes:
+            case Schema.Type.String:
                 return TryReadBytes(out _);
-            case AvroType.Fixed:
-                return TrySkipBytes(((AvroFixedSchema)schema).Size);
+            case Schema.Type.Fixed:
+                return TrySkipBytes(plan.Size);
         }
 
         if (depth >= MaxDepth)
@@ -245,33 +244,34 @@ public ref struct AvroReader
             return false;
         }
 
-        switch (schema)
+        var children = plan.Children;
+        switch (plan.Type)
         {
-            case AvroRecordSchema record:
-                var fields = record.Fields;
-                for (var i = 0; i < fields.Count; i++)
+            case Schema.Type.Record:
+            case Schema.Type.Error:
+                for (var i = 0; i < children.Length; i++)
                 {
-                    if (!TrySkip(fields[i].Schema, depth + 1))
+                    if (!TrySkip(children[i], depth + 1))
                     {
                         return false;
                     }
                 }
 
                 return true;
-            case AvroUnionSchema union:
+            case Schema.Type.Union:
                 return TryReadLong(out var branch)
-                    && (ulong)branch < (ulong)union.Branches.Count
-                    && TrySkip(union.Branches[(int)branch], depth + 1);
-            case AvroArraySchema array:
-                return TrySkipBlocks(array.Items, null, depth);
-            case AvroMapSchema map:
-                return TrySkipBlocks(map.Values, map, depth);
+                    && (ulong)branch < (ulong)children.Length
+                    && TrySkip(children[(int)branch], depth + 1);
+            case Schema.Type.Array:
+                return TrySkipBlocks(children[0], isMap: false, depth);
+            case Schema.Type.Map:
+                return TrySkipBlocks(children[0], isMap: true, depth);
             default:
                 return false;
         }
     }
 
-    private bool TrySkipBlocks(AvroSchema items, AvroMapSchema? map, int depth)
+    private bool TrySkipBlocks(AvroSkipPlan items, bool isMap, int depth)
     {
         while (true)
         {
@@ -299,14 +299,14 @@ public ref struct AvroReader
 
             // Every map entry has a key (at least one byte) and every non-zero-width item at least one byte, so
             // the loop below ends with the input; a zero-width item needs no loop at all.
-            if (map is null && items.IsZeroWidth)
+            if (!isMap && items.IsZeroWidth)
             {
                 continue;
             }
 
             for (long i = 0; i < count; i++)
             {
-                if ((map is not null && !TryReadBytes(out _)) || !TrySkip(items, depth + 1))
+                if ((isMap && !TryReadBytes(out _)) || !TrySkip(items, depth + 1))
                 {
                     return false;
                 }

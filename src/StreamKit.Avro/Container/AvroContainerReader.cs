@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Text;
+using Avro;
 using StreamKit.Avro.Binary;
-using StreamKit.Avro.Schema;
 using StreamKit.Records;
 
 namespace StreamKit.Avro.Container;
@@ -25,6 +25,13 @@ namespace StreamKit.Avro.Container;
 /// Not thread-safe.
 /// </para>
 /// </remarks>
+// Why not Apache.Avro's DataFileReader<T> (which reads the same files; the interop tests prove both directions):
+// it throws on a damaged block and cannot go on past it, so a bad block would stop the file instead of becoming a
+// dead letter with its position; it has no reusable-record read (Next() creates a record per call); and it hands
+// out records, not the raw bytes FileSource needs for positions, restarts and dead letters. Measured 2026-12-02
+// (1M six-field clicks, 2-core shared machine, Release): this reader with AvroDecoder<T> 225 ns and 0 B per
+// record (null codec), 300-345 ns and 0.1 B (deflate); DataFileReader<GenericRecord>.Next() 715-860 ns and
+// 608 B (null), 950-975 ns and 654 B (deflate).
 public sealed class AvroContainerReader : IDisposable
 {
     /// <summary>The length of the sync marker.</summary>
@@ -34,6 +41,7 @@ public sealed class AvroContainerReader : IDisposable
     private readonly AvroContainerReaderOptions _options;
     private readonly long _origin;
     private readonly byte[] _sync;
+    private readonly AvroSkipPlan _skip;
     private byte[] _buffer;
     private int _start;
     private int _end;
@@ -67,6 +75,7 @@ public sealed class AvroContainerReader : IDisposable
         try
         {
             (WriterSchema, Codec, Metadata, _sync) = ReadHeader();
+            _skip = AvroSkipPlan.Compile(WriterSchema);
         }
         catch
         {
@@ -75,8 +84,8 @@ public sealed class AvroContainerReader : IDisposable
         }
     }
 
-    /// <summary>The schema the file's records were written with.</summary>
-    public AvroSchema WriterSchema { get; }
+    /// <summary>The schema the file's records were written with, parsed by Apache.Avro.</summary>
+    public Schema WriterSchema { get; }
 
     /// <summary>The block codec.</summary>
     public AvroCodec Codec { get; }
@@ -101,8 +110,8 @@ public sealed class AvroContainerReader : IDisposable
     /// <param name="map">The reader's record map.</param>
     /// <param name="readerSchema">An optional reader schema supplying defaults, aliases and enum symbols.</param>
     /// <returns>The decoder.</returns>
-    /// <exception cref="AvroSchemaException">The file's schema does not resolve against the map.</exception>
-    public AvroDecoder<T> CreateDecoder<T>(RecordMap<T> map, AvroRecordSchema? readerSchema = null)
+    /// <exception cref="AvroTypeException">The file's schema does not resolve against the map.</exception>
+    public AvroDecoder<T> CreateDecoder<T>(RecordMap<T> map, RecordSchema? readerSchema = null)
         where T : struct => new(WriterSchema, map, readerSchema);
 
     /// <summary>Reads the next record.</summary>
@@ -122,7 +131,7 @@ public sealed class AvroContainerReader : IDisposable
                 if (_recordIndex < _blockRecords)
                 {
                     var reader = new AvroReader(data[_recordOffset..]);
-                    if (!reader.TrySkip(WriterSchema))
+                    if (!reader.TrySkip(_skip))
                     {
                         _inBlock = false;
                         return Corrupt($"record {_recordIndex} of {_blockRecords} at block offset {_recordOffset} is malformed or overruns the block");
@@ -179,7 +188,7 @@ public sealed class AvroContainerReader : IDisposable
         for (long i = 0; i < position.RecordIndex; i++)
         {
             var reader = new AvroReader(data[_recordOffset..]);
-            if (_recordIndex >= _blockRecords || !reader.TrySkip(WriterSchema))
+            if (_recordIndex >= _blockRecords || !reader.TrySkip(_skip))
             {
                 _inBlock = false;
                 LastError = $"Block at offset {position.BlockOffset} has no record {position.RecordIndex}.";
@@ -256,7 +265,7 @@ public sealed class AvroContainerReader : IDisposable
 
         // Every record of a schema that is not zero-width takes at least a byte; a larger count is corrupt and would
         // otherwise make callers spin.
-        if (!WriterSchema.IsZeroWidth && count > _blockDataLength)
+        if (!_skip.IsZeroWidth && count > _blockDataLength)
         {
             return CorruptAndResync($"block claims {count} records in {_blockDataLength} bytes");
         }
@@ -406,7 +415,7 @@ public sealed class AvroContainerReader : IDisposable
         return false;
     }
 
-    private (AvroSchema Schema, AvroCodec Codec, Dictionary<string, byte[]> Metadata, byte[] Sync) ReadHeader()
+    private (Schema Schema, AvroCodec Codec, Dictionary<string, byte[]> Metadata, byte[] Sync) ReadHeader()
     {
         var want = 4096;
         while (true)
@@ -494,14 +503,14 @@ public sealed class AvroContainerReader : IDisposable
         return true;
     }
 
-    private static (AvroSchema, AvroCodec, Dictionary<string, byte[]>, byte[]) Interpret(Dictionary<string, byte[]> metadata, byte[] sync)
+    private static (Schema, AvroCodec, Dictionary<string, byte[]>, byte[]) Interpret(Dictionary<string, byte[]> metadata, byte[] sync)
     {
         if (!metadata.TryGetValue("avro.schema", out var schemaJson))
         {
             throw new InvalidDataException("The container header has no avro.schema.");
         }
 
-        if (!AvroSchema.TryParse(schemaJson, out var schema, out var error))
+        if (!AvroSchemas.TryParse(schemaJson, out var schema, out var error))
         {
             throw new InvalidDataException("The container's avro.schema is invalid: " + error);
         }

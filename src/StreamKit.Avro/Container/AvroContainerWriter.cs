@@ -2,8 +2,8 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using Avro;
 using StreamKit.Avro.Binary;
-using StreamKit.Avro.Schema;
 using StreamKit.Codecs;
 
 namespace StreamKit.Avro.Container;
@@ -15,6 +15,12 @@ namespace StreamKit.Avro.Container;
 /// reader only ever sees whole blocks. Appending allocates nothing once the block buffer has grown; deflate
 /// allocates a compressor per block. Not thread-safe.
 /// </remarks>
+// Why not Apache.Avro's DataFileWriter<T> (Apache.Avro's DataFileReader reads this writer's files, see the
+// interop tests): it writes objects through a DatumWriter, so every struct would become a GenericRecord or
+// ISpecificRecord with boxed fields, where this writer appends AvroEncoder<T>'s bodies straight from the struct.
+// Measured 2026-12-02 (1M six-field clicks, 2-core shared machine, Release): this writer 210-385 ns and 0.3 B per
+// record (null codec), 475-690 ns and 0.5 B (deflate); DataFileWriter<GenericRecord> with one reused record
+// 1.1-1.5 µs and 376 B (null), 2.5-2.8 µs and 376 B (deflate).
 public sealed class AvroContainerWriter : IDisposable
 {
     /// <summary>The four bytes every container file starts with: <c>Obj</c> and version 1.</summary>
@@ -34,7 +40,7 @@ public sealed class AvroContainerWriter : IDisposable
     /// <param name="schema">The schema every appended record body is written with.</param>
     /// <param name="options">Codec, block size and sync marker, or <see langword="null"/> for defaults.</param>
     /// <exception cref="ArgumentException">A metadata key is reserved, the sync marker is not 16 bytes, or the block size is not positive.</exception>
-    public AvroContainerWriter(Stream stream, AvroSchema schema, AvroContainerWriterOptions? options = null)
+    public AvroContainerWriter(Stream stream, Schema schema, AvroContainerWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(schema);
@@ -59,8 +65,8 @@ public sealed class AvroContainerWriter : IDisposable
         WriteHeader();
     }
 
-    /// <summary>The schema of the records in this file.</summary>
-    public AvroSchema Schema { get; }
+    /// <summary>The schema of the records in this file; its full JSON (Apache.Avro's <see cref="Schema.ToString()"/>) is the header's <c>avro.schema</c>.</summary>
+    public Schema Schema { get; }
 
     /// <summary>The file's sync marker.</summary>
     public ReadOnlyMemory<byte> SyncMarker => _sync;
@@ -166,7 +172,7 @@ public sealed class AvroContainerWriter : IDisposable
         var extra = _options.Metadata;
         AvroWriter.WriteLong(header, 2 + (extra?.Count ?? 0));
         AvroWriter.WriteString(header, "avro.schema");
-        AvroWriter.WriteBytes(header, Encoding.UTF8.GetBytes(Schema.ToJson()));
+        AvroWriter.WriteBytes(header, Encoding.UTF8.GetBytes(Schema.ToString()));
         AvroWriter.WriteString(header, "avro.codec");
         AvroWriter.WriteBytes(header, _options.Codec == AvroCodec.Deflate ? "deflate"u8 : "null"u8);
         if (extra is not null)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Avro;
 using StreamKit.Avro.Binary;
 using StreamKit.Avro.Resolution;
-using StreamKit.Avro.Schema;
 using StreamKit.Codecs;
 using StreamKit.Records;
 
@@ -21,7 +21,7 @@ public sealed class AvroFramedDecoder<T> : IRecordDecoder<T>
     private readonly RecordMap<T> _map;
     private readonly IAvroSchemaResolver _resolver;
     private readonly AvroFraming _framing;
-    private readonly AvroRecordSchema? _readerSchema;
+    private readonly RecordSchema? _readerSchema;
     private readonly ConcurrentDictionary<long, Compiled> _byKey = new();
     private readonly ConcurrentDictionary<ulong, Compiled> _bySchema = new();
 
@@ -30,7 +30,7 @@ public sealed class AvroFramedDecoder<T> : IRecordDecoder<T>
     /// <param name="resolver">Finds writer schemas by id or fingerprint.</param>
     /// <param name="framing">The message framing.</param>
     /// <param name="readerSchema">An optional reader schema supplying defaults, aliases and enum symbols.</param>
-    public AvroFramedDecoder(RecordMap<T> map, IAvroSchemaResolver resolver, AvroFraming framing, AvroRecordSchema? readerSchema = null)
+    public AvroFramedDecoder(RecordMap<T> map, IAvroSchemaResolver resolver, AvroFraming framing, RecordSchema? readerSchema = null)
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(resolver);
@@ -97,7 +97,7 @@ public sealed class AvroFramedDecoder<T> : IRecordDecoder<T>
 
     private bool TryResolve(long key, out Compiled? compiled, out string? error)
     {
-        AvroSchema? schema;
+        Schema? schema;
         var found = _framing == AvroFraming.SingleObject
             ? _resolver.TryGetByFingerprint((ulong)key, out schema)
             : _resolver.TryGetById((int)key, out schema);
@@ -110,7 +110,7 @@ public sealed class AvroFramedDecoder<T> : IRecordDecoder<T>
             return false;
         }
 
-        compiled = _bySchema.GetOrAdd(schema.Fingerprint, static (_, state) =>
+        compiled = _bySchema.GetOrAdd(AvroSchemas.Fingerprint(schema), static (_, state) =>
             ResolutionProgram<T>.TryCompile(state.Schema, state.Map, state.Reader, out var program, out var compileError)
                 ? new Compiled(program, null)
                 : new Compiled(null, "Writer schema does not resolve against the reader: " + compileError), (Schema: schema, Map: _map, Reader: _readerSchema));

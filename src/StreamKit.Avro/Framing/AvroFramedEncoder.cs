@@ -24,7 +24,7 @@ public sealed class AvroFramedEncoder<T> : IRecordEncoder<T>
         _inner = inner;
         _framing = framing;
         _schemaId = schemaId;
-        _fingerprint = inner.Schema.Fingerprint;
+        _fingerprint = AvroSchemas.Fingerprint(inner.Schema);
     }
 
     /// <inheritdoc/>

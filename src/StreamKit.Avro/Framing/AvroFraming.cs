@@ -27,7 +27,7 @@ public static class AvroSingleObject
 
     /// <summary>Writes the header for a schema with <paramref name="fingerprint"/>; append the body after it.</summary>
     /// <param name="output">The output.</param>
-    /// <param name="fingerprint">The writer schema's <see cref="Schema.AvroSchema.Fingerprint"/>.</param>
+    /// <param name="fingerprint">The writer schema's CRC-64-AVRO fingerprint (Apache.Avro's <c>SchemaNormalization.ParsingFingerprint64</c>, as unsigned).</param>
     public static void WriteHeader(IBufferWriter<byte> output, ulong fingerprint)
     {
         ArgumentNullException.ThrowIfNull(output);

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using StreamKit.Avro.Schema;
+using Avro;
 
 namespace StreamKit.Avro.Framing;
 
@@ -16,30 +16,31 @@ public interface IAvroSchemaResolver
     /// <param name="schemaId">The id from the message header.</param>
     /// <param name="schema">The schema, or <see langword="null"/>.</param>
     /// <returns><see langword="true"/> when the id is known.</returns>
-    bool TryGetById(int schemaId, out AvroSchema? schema);
+    bool TryGetById(int schemaId, out Schema? schema);
 
-    /// <summary>Looks up a schema by its CRC-64-AVRO fingerprint.</summary>
+    /// <summary>Looks up a schema by its CRC-64-AVRO fingerprint (<see cref="SchemaNormalization.ParsingFingerprint64(Schema)"/>).</summary>
     /// <param name="fingerprint">The fingerprint from a single-object header.</param>
     /// <param name="schema">The schema, or <see langword="null"/>.</param>
     /// <returns><see langword="true"/> when the fingerprint is known.</returns>
-    bool TryGetByFingerprint(ulong fingerprint, out AvroSchema? schema);
+    bool TryGetByFingerprint(ulong fingerprint, out Schema? schema);
 }
 
 /// <summary>An in-memory <see cref="IAvroSchemaResolver"/>: register the writer schemas you expect up front.</summary>
 /// <remarks>Thread-safe; lookups allocate nothing.</remarks>
 public sealed class AvroSchemaStore : IAvroSchemaResolver
 {
-    private readonly ConcurrentDictionary<int, AvroSchema> _byId = new();
-    private readonly ConcurrentDictionary<ulong, AvroSchema> _byFingerprint = new();
+    private readonly ConcurrentDictionary<int, Schema> _byId = new();
+    private readonly ConcurrentDictionary<ulong, Schema> _byFingerprint = new();
 
     /// <summary>Registers a schema under its fingerprint and, optionally, a registry id.</summary>
+    /// <remarks>The fingerprint is Apache.Avro's <see cref="SchemaNormalization.ParsingFingerprint64(Schema)"/>, computed here once.</remarks>
     /// <param name="schema">The writer schema.</param>
     /// <param name="schemaId">The registry id, or <see langword="null"/> for fingerprint lookups only.</param>
     /// <returns>This store, for chaining.</returns>
-    public AvroSchemaStore Add(AvroSchema schema, int? schemaId = null)
+    public AvroSchemaStore Add(Schema schema, int? schemaId = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        _byFingerprint[schema.Fingerprint] = schema;
+        _byFingerprint[AvroSchemas.Fingerprint(schema)] = schema;
         if (schemaId is { } id)
         {
             _byId[id] = schema;
@@ -49,8 +50,8 @@ public sealed class AvroSchemaStore : IAvroSchemaResolver
     }
 
     /// <inheritdoc/>
-    public bool TryGetById(int schemaId, out AvroSchema? schema) => _byId.TryGetValue(schemaId, out schema);
+    public bool TryGetById(int schemaId, out Schema? schema) => _byId.TryGetValue(schemaId, out schema);
 
     /// <inheritdoc/>
-    public bool TryGetByFingerprint(ulong fingerprint, out AvroSchema? schema) => _byFingerprint.TryGetValue(fingerprint, out schema);
+    public bool TryGetByFingerprint(ulong fingerprint, out Schema? schema) => _byFingerprint.TryGetValue(fingerprint, out schema);
 }

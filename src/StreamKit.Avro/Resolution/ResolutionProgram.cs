@@ -1,15 +1,16 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Avro;
 using StreamKit.Avro.Binary;
-using StreamKit.Avro.Schema;
 using StreamKit.Records;
 
 namespace StreamKit.Avro.Resolution;
 
 /// <summary>
-/// The resolution of one writer schema against a reader's <see cref="RecordMap{T}"/>, compiled once into a flat
-/// array of steps so decoding a record is a tight loop that allocates nothing.
+/// The resolution of one writer schema (an Apache.Avro <see cref="RecordSchema"/>) against a reader's
+/// <see cref="RecordMap{T}"/>, compiled once into a flat array of steps so decoding a record is a tight loop that
+/// allocates nothing.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -38,7 +39,7 @@ public sealed class ResolutionProgram<T>
     private readonly int _mainCount;
     private readonly ulong _requiredMask;
 
-    private ResolutionProgram(AvroRecordSchema writerSchema, RecordMap<T> map, ResolutionStep<T>[] steps, int mainCount)
+    private ResolutionProgram(RecordSchema writerSchema, RecordMap<T> map, ResolutionStep<T>[] steps, int mainCount)
     {
         WriterSchema = writerSchema;
         Map = map;
@@ -48,7 +49,7 @@ public sealed class ResolutionProgram<T>
     }
 
     /// <summary>The writer schema this program reads.</summary>
-    public AvroRecordSchema WriterSchema { get; }
+    public RecordSchema WriterSchema { get; }
 
     /// <summary>The reader's record map.</summary>
     public RecordMap<T> Map { get; }
@@ -61,9 +62,9 @@ public sealed class ResolutionProgram<T>
     /// <param name="map">The reader's record map.</param>
     /// <param name="readerSchema">An optional reader schema naming the map's fields, to supply defaults, aliases and enum symbols.</param>
     /// <returns>The compiled program.</returns>
-    /// <exception cref="AvroSchemaException">The schemas do not resolve; the message names the field and both types.</exception>
-    public static ResolutionProgram<T> Compile(AvroSchema writerSchema, RecordMap<T> map, AvroRecordSchema? readerSchema = null) =>
-        TryCompile(writerSchema, map, readerSchema, out var program, out var error) ? program! : throw new AvroSchemaException(error!);
+    /// <exception cref="AvroTypeException">The schemas do not resolve; the message names the field and both types.</exception>
+    public static ResolutionProgram<T> Compile(Schema writerSchema, RecordMap<T> map, RecordSchema? readerSchema = null) =>
+        TryCompile(writerSchema, map, readerSchema, out var program, out var error) ? program! : throw new AvroTypeException(error!);
 
     /// <summary>Compiles the resolution, reporting failure instead of throwing.</summary>
     /// <param name="writerSchema">The schema the data was written with; must be a record.</param>
@@ -72,14 +73,14 @@ public sealed class ResolutionProgram<T>
     /// <param name="program">The compiled program, or <see langword="null"/>.</param>
     /// <param name="error">Why the schemas do not resolve, or <see langword="null"/>.</param>
     /// <returns><see langword="true"/> when the schemas resolve.</returns>
-    public static bool TryCompile(AvroSchema writerSchema, RecordMap<T> map, AvroRecordSchema? readerSchema, out ResolutionProgram<T>? program, out string? error)
+    public static bool TryCompile(Schema writerSchema, RecordMap<T> map, RecordSchema? readerSchema, out ResolutionProgram<T>? program, out string? error)
     {
         ArgumentNullException.ThrowIfNull(writerSchema);
         ArgumentNullException.ThrowIfNull(map);
         program = null;
-        if (writerSchema is not AvroRecordSchema writer)
+        if (writerSchema is not RecordSchema writer)
         {
-            error = $"The writer schema must be a record, not {AvroPrimitiveSchema.NameOf(writerSchema.Type)}.";
+            error = $"The writer schema must be a record, not {writerSchema.Name}.";
             return false;
         }
 
@@ -91,12 +92,12 @@ public sealed class ResolutionProgram<T>
             var field = Match(writerField, writer, map, readerSchema, matched);
             if (field is null || !field.CanSet)
             {
-                main.Add(new ResolutionStep<T>(StepOp.Skip, skip: writerField.Schema) { Message = writerField.Name });
+                main.Add(new ResolutionStep<T>(StepOp.Skip, skip: AvroSkipPlan.Compile(writerField.Schema)) { Message = writerField.Name });
                 continue;
             }
 
             matched[field.Index] = true;
-            var readerField = readerSchema?.GetField(field.Name);
+            var readerField = FieldOf(readerSchema, field.Name);
             if (!TryCompileValue(writerField.Schema, field, readerField, branches, out var step, out error))
             {
                 return false;
@@ -113,10 +114,10 @@ public sealed class ResolutionProgram<T>
                 continue;
             }
 
-            var readerField = readerSchema?.GetField(field.Name);
-            if (readerField?.DefaultJson is { } defaultJson && defaultJson != "null")
+            var readerField = FieldOf(readerSchema, field.Name);
+            if (readerField?.DefaultValue is { Type: not Newtonsoft.Json.Linq.JTokenType.Null } defaultValue)
             {
-                if (!TryCompileDefault(field, readerField, defaultJson, out var step, out error))
+                if (!TryCompileDefault(field, readerField, defaultValue.ToString(Newtonsoft.Json.Formatting.None), out var step, out error))
                 {
                     return false;
                 }
@@ -125,7 +126,7 @@ public sealed class ResolutionProgram<T>
             }
             else if (field.IsRequired)
             {
-                error = $"Writer schema '{writer.FullName}' has no field '{field.Name}' and the reader requires it without a default.";
+                error = $"Writer schema '{writer.Fullname}' has no field '{field.Name}' and the reader requires it without a default.";
                 return false;
             }
         }
@@ -328,7 +329,10 @@ public sealed class ResolutionProgram<T>
         }} at offset {offset} (or the field's setter rejected it, or it does not fit).";
     }
 
-    private static RecordField<T>? Match(AvroField writerField, AvroRecordSchema writer, RecordMap<T> map, AvroRecordSchema? readerSchema, bool[] matched)
+    private static Field? FieldOf(RecordSchema? schema, string name) =>
+        schema is not null && schema.TryGetField(name, out var field) ? field : null;
+
+    private static RecordField<T>? Match(Field writerField, RecordSchema writer, RecordMap<T> map, RecordSchema? readerSchema, bool[] matched)
     {
         var field = map.Find(writerField.Name);
         if (field is not null)
@@ -344,9 +348,9 @@ public sealed class ResolutionProgram<T>
         // Reader aliases name writer fields: used only when the writer has no field under the reader's own name.
         foreach (var readerField in readerSchema.Fields)
         {
-            foreach (var alias in readerField.Aliases)
+            foreach (var alias in readerField.Aliases ?? [])
             {
-                if (alias == writerField.Name && map.Find(readerField.Name) is { } aliased && !matched[aliased.Index] && writer.GetField(aliased.Name) is null)
+                if (alias == writerField.Name && map.Find(readerField.Name) is { } aliased && !matched[aliased.Index] && !writer.TryGetField(aliased.Name, out _))
                 {
                     return aliased;
                 }
@@ -356,23 +360,26 @@ public sealed class ResolutionProgram<T>
         return null;
     }
 
-    private static bool TryCompileValue(AvroSchema writer, RecordField<T> field, AvroField? readerField, List<ResolutionStep<T>> branches, out ResolutionStep<T> step, out string? error)
+    private static bool TryCompileValue(Schema writer, RecordField<T> field, Field? readerField, List<ResolutionStep<T>> branches, out ResolutionStep<T> step, out string? error)
     {
-        if (writer is AvroUnionSchema union)
+        writer = AvroSchemas.Encoding(writer);
+        if (writer is UnionSchema union)
         {
             var start = branches.Count;
             var anyResolves = false;
-            foreach (var _ in union.Branches)
+            var nullIndex = -1;
+            foreach (var _ in union.Schemas)
             {
                 branches.Add(default);
             }
 
-            for (var i = 0; i < union.Branches.Count; i++)
+            for (var i = 0; i < union.Schemas.Count; i++)
             {
-                var branchSchema = union.Branches[i];
-                if (branchSchema.Type == AvroType.Null)
+                var branchSchema = AvroSchemas.Encoding(union.Schemas[i]);
+                if (branchSchema.Tag == Schema.Type.Null)
                 {
                     branches[start + i] = new ResolutionStep<T>(StepOp.Null, field);
+                    nullIndex = i;
                 }
                 else if (TryCompileSimple(branchSchema, field, readerField, out var branchStep, out var branchError))
                 {
@@ -385,19 +392,19 @@ public sealed class ResolutionProgram<T>
                 }
             }
 
-            if (!anyResolves && union.NullIndex < 0)
+            if (!anyResolves && nullIndex < 0)
             {
                 step = default;
-                error = $"Field '{field.Name}': no branch of the writer's union {union.ToCanonicalForm()} can be read as {field.Kind}.";
+                error = $"Field '{field.Name}': no branch of the writer's union {SchemaNormalization.ToParsingForm(union)} can be read as {field.Kind}.";
                 return false;
             }
 
-            step = new ResolutionStep<T>(StepOp.Union, field) { BranchStart = start, BranchCount = union.Branches.Count };
+            step = new ResolutionStep<T>(StepOp.Union, field) { BranchStart = start, BranchCount = union.Schemas.Count };
             error = null;
             return true;
         }
 
-        if (writer.Type == AvroType.Null)
+        if (writer.Tag == Schema.Type.Null)
         {
             if (field.IsRequired)
             {
@@ -414,18 +421,18 @@ public sealed class ResolutionProgram<T>
         return TryCompileSimple(writer, field, readerField, out step, out error);
     }
 
-    private static bool TryCompileSimple(AvroSchema writer, RecordField<T> field, AvroField? readerField, out ResolutionStep<T> step, out string? error)
+    private static bool TryCompileSimple(Schema writer, RecordField<T> field, Field? readerField, out ResolutionStep<T> step, out string? error)
     {
         var kind = field.Kind;
-        var op = (writer.Type, kind) switch
+        var op = (writer.Tag, kind) switch
         {
-            (AvroType.Int, FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis or FieldKind.Double) => StepOp.IntToField,
-            (AvroType.Long, FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis or FieldKind.Double) => StepOp.LongToField,
-            (AvroType.Float, FieldKind.Double) => StepOp.FloatToField,
-            (AvroType.Double, FieldKind.Double) => StepOp.DoubleToField,
-            (AvroType.Boolean, FieldKind.Boolean) => StepOp.BooleanToField,
-            (AvroType.String or AvroType.Bytes, FieldKind.String) => StepOp.BytesToField,
-            (AvroType.Enum, FieldKind.String) => StepOp.EnumToField,
+            (Schema.Type.Int, FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis or FieldKind.Double) => StepOp.IntToField,
+            (Schema.Type.Long, FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis or FieldKind.Double) => StepOp.LongToField,
+            (Schema.Type.Float, FieldKind.Double) => StepOp.FloatToField,
+            (Schema.Type.Double, FieldKind.Double) => StepOp.DoubleToField,
+            (Schema.Type.Boolean, FieldKind.Boolean) => StepOp.BooleanToField,
+            (Schema.Type.String or Schema.Type.Bytes, FieldKind.String) => StepOp.BytesToField,
+            (Schema.Type.Enumeration, FieldKind.String) => StepOp.EnumToField,
             _ => StepOp.Fail,
         };
 
@@ -439,14 +446,14 @@ public sealed class ResolutionProgram<T>
         step = new ResolutionStep<T>(op, field);
         if (op == StepOp.EnumToField)
         {
-            var writerEnum = (AvroEnumSchema)writer;
+            var writerEnum = (EnumSchema)writer;
             var symbols = new byte[]?[writerEnum.Symbols.Count];
             var readerEnum = FindReaderEnum(readerField?.Schema);
             for (var i = 0; i < symbols.Length; i++)
             {
-                if (readerEnum is null || readerEnum.Symbols.Contains(writerEnum.Symbols[i]))
+                if (readerEnum is null || readerEnum.Contains(writerEnum.Symbols[i]))
                 {
-                    symbols[i] = writerEnum.Utf8Symbols[i];
+                    symbols[i] = Encoding.UTF8.GetBytes(writerEnum.Symbols[i]);
                 }
                 else if (readerEnum.Default is not null)
                 {
@@ -461,29 +468,29 @@ public sealed class ResolutionProgram<T>
         return true;
     }
 
-    private static AvroEnumSchema? FindReaderEnum(AvroSchema? schema)
+    private static EnumSchema? FindReaderEnum(Schema? schema)
     {
-        if (schema is AvroUnionSchema union)
+        if (schema is UnionSchema union)
         {
-            foreach (var branch in union.Branches)
+            foreach (var branch in union.Schemas)
             {
-                if (branch is AvroEnumSchema e)
+                if (branch is EnumSchema e)
                 {
                     return e;
                 }
             }
         }
 
-        return schema as AvroEnumSchema;
+        return schema as EnumSchema;
     }
 
-    private static string Describe(AvroSchema schema) => schema switch
+    private static string Describe(Schema schema) => schema switch
     {
-        AvroNamedSchema named => AvroPrimitiveSchema.NameOf(schema.Type) + " '" + named.FullName + "'",
-        _ => AvroPrimitiveSchema.NameOf(schema.Type),
+        NamedSchema named => Schema.GetTypeString(schema.Tag) + " '" + named.Fullname + "'",
+        _ => Schema.GetTypeString(schema.Tag),
     };
 
-    private static bool TryCompileDefault(RecordField<T> field, AvroField readerField, string defaultJson, out ResolutionStep<T> step, out string? error)
+    private static bool TryCompileDefault(RecordField<T> field, Field readerField, string defaultJson, out ResolutionStep<T> step, out string? error)
     {
         step = default;
         error = null;
@@ -540,8 +547,9 @@ public sealed class ResolutionProgram<T>
         return false;
     }
 
-    private static bool IsBytes(AvroSchema schema) =>
-        schema.Type == AvroType.Bytes || (schema is AvroUnionSchema u && u.Branches.Count > 0 && u.Branches[0].Type == AvroType.Bytes);
+    private static bool IsBytes(Schema schema) =>
+        AvroSchemas.Encoding(schema).Tag == Schema.Type.Bytes
+        || (schema is UnionSchema u && u.Schemas.Count > 0 && AvroSchemas.Encoding(u.Schemas[0]).Tag == Schema.Type.Bytes);
 
     private static byte[] Latin1(string text)
     {

@@ -1,4 +1,4 @@
-using StreamKit.Avro.Schema;
+using StreamKit.Avro.Binary;
 using StreamKit.Records;
 
 namespace StreamKit.Avro.Resolution;
@@ -56,7 +56,7 @@ internal enum StepOp : byte
 internal readonly struct ResolutionStep<T>
     where T : struct
 {
-    public ResolutionStep(StepOp op, RecordField<T>? field = null, AvroSchema? skip = null)
+    public ResolutionStep(StepOp op, RecordField<T>? field = null, AvroSkipPlan? skip = null)
     {
         Op = op;
         Field = field;
@@ -69,7 +69,7 @@ internal readonly struct ResolutionStep<T>
     public RecordField<T>? Field { get; init; }
 
     /// <summary>The writer schema of the skipped value (<see cref="StepOp.Skip"/>).</summary>
-    public AvroSchema? Skip { get; init; }
+    public AvroSkipPlan? Skip { get; init; }
 
     /// <summary>Enum symbols by writer index (a <see langword="null"/> entry has no reader symbol) or the string default as element 0.</summary>
     public byte[]?[]? Symbols { get; init; }

@@ -1,5 +1,5 @@
+using CsCheck;
 using StreamKit.Aggregates;
-using StreamKit.Core.Tests.Support;
 using StreamKit.Pipeline;
 using StreamKit.Testing;
 using StreamKit.Windows;
@@ -93,13 +93,17 @@ public sealed class SketchTests
     [Fact]
     public void TopK_FewerDistinctThanCapacity_ExactCountsSortedByCount()
     {
-        Prop.ForAll(200, 400, (r, size) =>
+        // Built from partial sketches merged in a random tree, as slices and sessions do: each merge joins the
+        // neighbours at a drawn position.
+        var cases =
+            from distinct in Gen.Int[1, TopKSketch.Capacity]
+            from items in Gen.Int[0, distinct - 1].Select(static i => i * 1000003L).Array[1, 400]
+            from chunkSize in Gen.Int[1, 19]
+            from merges in Gen.Int[0, int.MaxValue].Array[(items.Length + chunkSize - 1) / chunkSize]
+            select (items, chunkSize, merges);
+        cases.Sample((items, chunkSize, merges) =>
         {
-            var distinct = r.Next(1, TopKSketch.Capacity + 1);
-            var items = Enumerable.Range(0, size).Select(_ => (long)r.Next(distinct) * 1000003).ToArray();
-
-            // Build from partial sketches merged in a random tree, as slices and sessions do.
-            var parts = items.Chunk(Math.Max(1, r.Next(1, 20))).Select(static chunk =>
+            var parts = items.Chunk(chunkSize).Select(static chunk =>
             {
                 var s = default(TopKSketch);
                 foreach (var item in chunk)
@@ -109,9 +113,9 @@ public sealed class SketchTests
 
                 return s;
             }).ToList();
-            while (parts.Count > 1)
+            for (var m = 0; parts.Count > 1; m++)
             {
-                var i = r.Next(parts.Count - 1);
+                var i = merges[m] % (parts.Count - 1);
                 var merged = parts[i];
                 merged.Merge(parts[i + 1]);
                 parts[i] = merged;
@@ -128,17 +132,20 @@ public sealed class SketchTests
                 Assert.Equal(expected[i].Count, sorted.GetCount(i));
                 Assert.Equal(0, sorted.GetError(i));
             }
-        });
+        }, iter: 200);
     }
 
     [Fact]
     public void TopK_MoreDistinctThanCapacity_CountsBoundTrueCounts()
     {
-        Prop.ForAll(200, 2000, (r, size) =>
+        var cases =
+            from distinct in Gen.Int[TopKSketch.Capacity + 1, 199]
+            from items in Gen.Select(Gen.Int[0, distinct - 1], Gen.Int[0, distinct - 1], static (a, b) => (long)Math.Min(a, b)).Array[1, 2000] // skewed
+            from chunkSize in Gen.Int[1, 299]
+            select (items, chunkSize);
+        cases.Sample((items, chunkSize) =>
         {
-            var distinct = r.Next(TopKSketch.Capacity + 1, 200);
-            var items = Enumerable.Range(0, size).Select(_ => (long)Math.Min(r.Next(distinct), r.Next(distinct))).ToArray(); // skewed
-            var parts = items.Chunk(Math.Max(1, r.Next(1, 300))).Select(static chunk =>
+            var parts = items.Chunk(chunkSize).Select(static chunk =>
             {
                 var s = default(TopKSketch);
                 foreach (var item in chunk)
@@ -161,6 +168,6 @@ public sealed class SketchTests
                 Assert.True(sketch.GetCount(i) >= actual, $"item {sketch.GetItem(i)}: count {sketch.GetCount(i)} below true {actual}");
                 Assert.True(sketch.GetCount(i) - sketch.GetError(i) <= actual, $"item {sketch.GetItem(i)}: count {sketch.GetCount(i)} − error {sketch.GetError(i)} above true {actual}");
             }
-        });
+        }, iter: 200);
     }
 }

@@ -1,9 +1,8 @@
-using System.Globalization;
+using CsCheck;
 using StreamKit.Files;
 using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.Testing;
-using Xunit.Sdk;
 
 // Shared by the file tests of StreamKit.Core.Tests, StreamKit.MessagePack.Tests and StreamKit.Avro.Tests (linked from
 // their project files), so every format is damaged, crashed and measured the same way.
@@ -259,40 +258,16 @@ internal sealed class Mutation
     }
 }
 
-/// <summary>Runs a seeded case many times and names the failing seed (replay one with <c>STREAMKIT_SEED</c>).</summary>
+/// <summary>Runs a seeded case many times through CsCheck: CsCheck draws the seed, the case builds its file from a <see cref="Random"/> on it.</summary>
+/// <remarks>
+/// A case is a long chain of choices that depend on the bytes already encoded (where to cut, flip, insert), so it draws
+/// them from a <see cref="Random"/> rather than from generators. CsCheck prints the failing case with its own seed (replay
+/// with the environment variable <c>CsCheck_Seed</c>) and keeps looking for a failing case with a smaller seed.
+/// </remarks>
 internal static class Seeds
 {
-    public static async Task ForEachAsync(int cases, Func<int, Random, Task> property, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
-    {
-        if (int.TryParse(Environment.GetEnvironmentVariable("STREAMKIT_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var replay))
-        {
-            await RunCaseAsync(name, replay, property);
-            return;
-        }
-
-        var baseSeed = 0;
-        foreach (var c in name)
-        {
-            baseSeed = unchecked((baseSeed * 31) + c);
-        }
-
-        for (var i = 0; i < cases; i++)
-        {
-            await RunCaseAsync(name, unchecked(baseSeed + (i * 7919)) & int.MaxValue, property);
-        }
-    }
-
-    private static async Task RunCaseAsync(string name, int seed, Func<int, Random, Task> property)
-    {
-        try
-        {
-            await property(seed, new Random(seed));
-        }
-        catch (Exception ex)
-        {
-            throw new XunitException($"{name} failed for seed {seed} (replay with STREAMKIT_SEED={seed}).{Environment.NewLine}{ex}", ex);
-        }
-    }
+    public static Task ForEachAsync(int cases, Func<int, Random, Task> property) =>
+        Gen.Int[0, int.MaxValue].SampleAsync(seed => property(seed, new Random(seed)), iter: cases);
 }
 
 /// <summary>Reads a whole source into copies of its raw records, for comparing runs record by record.</summary>

@@ -1,5 +1,5 @@
 using System.Buffers;
-using StreamKit.Core.Tests.Support;
+using CsCheck;
 using StreamKit.Core.Tests.Windows;
 using StreamKit.State;
 using StreamKit.Windows;
@@ -27,17 +27,19 @@ public sealed class CheckpointTests
     [MemberData(nameof(Cases))]
     public void ReadState_SnapshotsTakenMidStream_OutputIdenticalToUninterruptedRun(WindowKind kind, LateEventPolicy policy)
     {
-        Prop.ForAll(80, 150, (r, size) =>
+        var cases =
+            from scenario in Scenario.Any(150, kind, policy, allowIdle: false)
+            from agg in Gen.Enum<Agg>()
+            from cut1 in Gen.Int[0, scenario.Batches.Count]
+            from cut2 in Gen.Int[cut1, scenario.Batches.Count]
+            select (scenario, agg, cut1, cut2);
+        cases.Sample((scenario, agg, cut1, cut2) =>
         {
-            var agg = (Agg)r.Next(Enum.GetValues<Agg>().Length);
-            var scenario = Scenario.Generate(r, size, kind, policy, allowIdle: false);
             var uninterrupted = WindowHarness.Build(scenario, agg);
             uninterrupted.Feed(scenario);
             uninterrupted.Pipeline.Complete();
 
             // Two restores in a row, so a restored pipeline's own snapshot is also checked.
-            var cut1 = r.Next(scenario.Batches.Count + 1);
-            var cut2 = r.Next(cut1, scenario.Batches.Count + 1);
             var first = WindowHarness.Build(scenario, agg);
             first.Feed(scenario, 0, cut1);
             var second = Restore(first, scenario, agg);
@@ -52,7 +54,7 @@ public sealed class CheckpointTests
             Assert.Equal(uninterrupted.Pipeline.Counters.Late, parts.Sum(static h => h.Pipeline.Counters.Late));
             Assert.Equal(uninterrupted.Pipeline.Counters.Dropped, parts.Sum(static h => h.Pipeline.Counters.Dropped));
             Assert.Equal(uninterrupted.Pipeline.Watermark, third.Pipeline.Watermark);
-        }, variant: $"{kind},{policy}");
+        }, iter: 80);
     }
 
     [Fact]

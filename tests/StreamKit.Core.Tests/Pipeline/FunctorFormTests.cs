@@ -1,4 +1,4 @@
-using StreamKit.Core.Tests.Support;
+using CsCheck;
 using StreamKit.Core.Tests.Windows;
 using StreamKit.Windows;
 
@@ -7,6 +7,8 @@ namespace StreamKit.Core.Tests.Pipeline;
 /// <summary>Lambda and struct-functor pipelines (where, select, key, event time, aggregate selectors) give the same results.</summary>
 public sealed class FunctorFormTests
 {
+    private const int MaxSize = 120;
+
     private static readonly Func<Ev, bool> s_where = static e => e.Value % 3 != 0;
     private static readonly Func<Ev, Ev> s_select = static e => e with { Value = e.Value + e.Key };
 
@@ -28,17 +30,14 @@ public sealed class FunctorFormTests
     [MemberData(nameof(Forms))]
     public void WhereSelectAggregate_RandomStreams_MatchesReferenceModel(FunctorForm form, WindowKind kind)
     {
-        Prop.ForAll(100, 120, (r, size) =>
+        Gen.Enum<LateEventPolicy>().SelectMany(policy => Scenario.Any(MaxSize, kind, policy)).Select(Gen.Enum<Agg>()).Sample((scenario, agg) =>
         {
-            var policy = (LateEventPolicy)r.Next(3);
-            var agg = (Agg)r.Next(Enum.GetValues<Agg>().Length);
-            var scenario = Scenario.Generate(r, size, kind, policy);
             var model = ReferenceModel.Run(scenario, s_where, s_select);
             var harness = WindowHarness.Build(scenario, agg, form, withStages: true);
             harness.Feed(scenario);
             harness.Pipeline.Complete();
             harness.AssertMatches(model, agg, scenario);
-        }, variant: $"{form},{kind}");
+        }, iter: 100);
     }
 
     [Theory]
@@ -48,10 +47,8 @@ public sealed class FunctorFormTests
     [InlineData(WindowKind.Global)]
     public void LambdaAndStruct_SameInput_EmitIdenticalSequences(WindowKind kind)
     {
-        Prop.ForAll(60, 120, (r, size) =>
+        Gen.Enum<LateEventPolicy>().SelectMany(policy => Scenario.Any(MaxSize, kind, policy)).Select(Gen.Enum<Agg>()).Sample((scenario, agg) =>
         {
-            var agg = (Agg)r.Next(Enum.GetValues<Agg>().Length);
-            var scenario = Scenario.Generate(r, size, kind, (LateEventPolicy)r.Next(3));
             var lambda = WindowHarness.Build(scenario, agg, FunctorForm.Lambda, withStages: true);
             var functor = WindowHarness.Build(scenario, agg, FunctorForm.Struct, withStages: true);
             foreach (var harness in new[] { lambda, functor })
@@ -64,6 +61,6 @@ public sealed class FunctorFormTests
             Assert.Equal(lambda.Late.Records, functor.Late.Records);
             Assert.Equal(lambda.Pipeline.Counters.Late, functor.Pipeline.Counters.Late);
             Assert.Equal(lambda.Pipeline.Counters.Dropped, functor.Pipeline.Counters.Dropped);
-        }, variant: kind.ToString());
+        }, iter: 60);
     }
 }

@@ -1,5 +1,5 @@
 using System.Buffers;
-using StreamKit.Core.Tests.Support;
+using CsCheck;
 using StreamKit.State;
 
 namespace StreamKit.Core.Tests.State;
@@ -58,18 +58,22 @@ public sealed class KeyedTableTests
     [Fact]
     public void RandomOperations_ManyCollisions_BehavesLikeDictionary()
     {
-        Prop.ForAll(200, 400, (r, size) =>
+        // A handful of distinct hashes: long probe runs, some wrapping around the end of the slot array. An operation
+        // is a key id and a roll: half adds, 40 % removes, 9 % lookups, 1 % clears.
+        var cases =
+            from hashes in Gen.Int.Array[1, 5]
+            from capacity in Gen.Int[1, 31]
+            from keySpace in Gen.Int[1, 801]
+            from operations in Gen.Select(Gen.Int[0, keySpace - 1], Gen.Int[0, 99]).Array[4, 1600]
+            select (hashes, capacity, operations);
+        cases.Sample((hashes, capacity, operations) =>
         {
-            // A handful of distinct hashes: long probe runs, some wrapping around the end of the slot array.
-            var hashes = Enumerable.Range(0, r.Next(1, 6)).Select(_ => r.Next()).ToArray();
-            var keySpace = r.Next(1, (2 * size) + 2);
-            var table = new KeyedTable<CollidingKey, long>(capacity: r.Next(1, 32));
+            var table = new KeyedTable<CollidingKey, long>(capacity);
             var reference = new Dictionary<CollidingKey, long>();
-            for (var op = 0; op < size * 4; op++)
+            for (var op = 0; op < operations.Length; op++)
             {
-                var id = r.Next(keySpace);
+                var (id, roll) = operations[op];
                 var key = new CollidingKey(id, hashes[id % hashes.Length]);
-                var roll = r.Next(100);
                 if (roll < 50)
                 {
                     ref var value = ref table.GetOrAdd(key, out var added);
@@ -116,7 +120,7 @@ public sealed class KeyedTableTests
             {
                 Assert.Equal(value, table.ValueAt(table.IndexOf(key)));
             }
-        });
+        }, iter: 200);
     }
 
     [Fact]

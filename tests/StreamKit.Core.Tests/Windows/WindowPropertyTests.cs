@@ -1,4 +1,4 @@
-using StreamKit.Core.Tests.Support;
+using CsCheck;
 using StreamKit.Windows;
 
 namespace StreamKit.Core.Tests.Windows;
@@ -34,15 +34,14 @@ public sealed class WindowPropertyTests
     [MemberData(nameof(Matrix))]
     public void Aggregate_RandomStreams_MatchesReferenceModel(WindowKind kind, LateEventPolicy policy, Agg agg)
     {
-        Prop.ForAll(Cases, MaxSize, (r, size) =>
+        Scenario.Any(MaxSize, kind, policy).Sample(scenario =>
         {
-            var scenario = Scenario.Generate(r, size, kind, policy);
             var model = ReferenceModel.Run(scenario);
             var harness = WindowHarness.Build(scenario, agg);
             harness.Feed(scenario);
             harness.Pipeline.Complete();
             harness.AssertMatches(model, agg, scenario);
-        }, variant: $"{kind},{policy},{agg}");
+        }, iter: Cases);
     }
 
     [Theory]
@@ -53,15 +52,13 @@ public sealed class WindowPropertyTests
     {
         // Guards the generator: the properties above are only meaningful if late events and updates actually occur.
         long late = 0, updates = 0, side = 0;
-        Prop.ForAll(60, MaxSize, (r, size) =>
+        Gen.Enum<LateEventPolicy>().SelectMany(policy => Scenario.Any(MaxSize, kind, policy)).Sample(scenario =>
         {
-            var policy = (LateEventPolicy)r.Next(3);
-            var scenario = Scenario.Generate(r, size, kind, policy);
             var model = ReferenceModel.Run(scenario);
-            late += model.Late;
-            side += model.SideOutput.Count;
-            updates += model.Emissions.Count(static e => e.IsUpdate);
-        }, variant: kind.ToString());
+            Interlocked.Add(ref late, model.Late);
+            Interlocked.Add(ref side, model.SideOutput.Count);
+            Interlocked.Add(ref updates, model.Emissions.Count(static e => e.IsUpdate));
+        }, iter: 60);
 
         Assert.True(late > 0, "no late events generated");
         Assert.True(side > 0, "no side output generated");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CsCheck;
 using StreamKit.Core.Tests.Support;
 using StreamKit.Pipeline;
 using StreamKit.Windows;
@@ -76,6 +77,14 @@ internal sealed class Scenario
         };
         return string.Create(CultureInfo.InvariantCulture, $"{Kind} {shape} policy={Policy} lateness={LatenessMs} ooo={OutOfOrderMs} idle={IdleTimeoutMs} batches={Batches.Count} events={events}");
     }
+
+    /// <summary>Random scenarios for CsCheck: a size from 1 to <paramref name="maxSize"/> and a seed for <see cref="Generate"/>.</summary>
+    /// <remarks>
+    /// The scenario's many interdependent choices (clocks per partition, lateness, batch cuts) stay in <see cref="Generate"/>;
+    /// CsCheck draws the size first, so it shrinks a failure toward smaller streams, and the seed it prints replays the case.
+    /// </remarks>
+    public static Gen<Scenario> Any(int maxSize, WindowKind kind, LateEventPolicy policy, bool allowLate = true, bool allowIdle = true, int maxPartitions = 3) =>
+        Gen.Select(Gen.Int[1, maxSize], Gen.Int, (size, seed) => Generate(new Random(seed), size, kind, policy, allowLate, allowIdle, maxPartitions));
 
     /// <summary>
     /// Several keys and partitions, each partition's event time moving forward with jitter, a few events far
