@@ -12,6 +12,7 @@ using StreamKit.Hosting;
 using StreamKit.Hosting.AwsLambda;
 using StreamKit.Hosting.AwsLambda.State;
 using StreamKit.Hosting.AzureFunctions;
+using StreamKit.Hosting.AzureFunctions.State;
 using StreamKit.Kafka;
 using StreamKit.Kinesis;
 using StreamKit.MessagePack;
