@@ -1,3 +1,4 @@
+using Azure.Messaging.EventHubs;
 using Clickstream;
 using StreamKit.Hosting.AzureFunctions;
 using StreamKit.Runtime;
@@ -10,24 +11,24 @@ namespace AzureFunctions.Clickstream;
 /// </summary>
 /// <remarks>
 /// <para>In a function app (isolated worker, with <c>Microsoft.Azure.Functions.Worker.Extensions.EventHubs</c>), the
-/// entry point is <see cref="RunAsync(byte[][], string, long[], DateTime[], bool, CancellationToken)"/> with the
-/// trigger's attributes; the worker binds the batch metadata to parameters named after it:</para>
+/// entry point is <see cref="RunAsync(EventData[], string, bool, CancellationToken)"/> with the trigger's attributes:
+/// the worker binds the batch as <see cref="EventData"/> (sequence number, offset, enqueued time and partition key on
+/// each event) and the partition to the binding data <c>PartitionContext</c>:</para>
 /// <code>
 /// [Function("Clickstream")]
 /// public async Task Run(
-///     [EventHubTrigger("clicks", Connection = "EventHubConnection", IsBatched = true)] byte[][] events,
+///     [EventHubTrigger("clicks", Connection = "EventHubConnection", IsBatched = true)] EventData[] events,
 ///     PartitionContextData partitionContext,   // binding data "PartitionContext": { "PartitionId": "0", ... }
-///     long[] sequenceNumberArray,              // binding data "SequenceNumberArray"
-///     DateTime[] enqueuedTimeUtcArray,         // binding data "EnqueuedTimeUtcArray"
 ///     FunctionContext context)
 /// {
 ///     var retry = context.RetryContext;
 ///     var final = retry is null || (retry.MaxRetryCount >= 0 &amp;&amp; retry.RetryCount >= retry.MaxRetryCount);
-///     await _function.RunAsync(events, partitionContext.PartitionId, sequenceNumberArray, enqueuedTimeUtcArray, final, context.CancellationToken);
+///     await _function.RunAsync(events, partitionContext.PartitionId, final, context.CancellationToken);
 /// }
 /// </code>
-/// <para>The Functions packages do not restore in this repository's build, so the class is written without them and
-/// the sample's <c>--invoke</c> mode calls it as the host would, one invocation per process.</para>
+/// <para>The Functions worker's Event Hubs extension is not served to this repository's build, so the class is written
+/// without it (against <c>Azure.Messaging.EventHubs</c>, which is), and the sample's <c>--invoke</c> mode calls it
+/// as the host would, one invocation per process, from a batch written as JSON.</para>
 /// </remarks>
 public sealed class ClickstreamFunction : IAsyncDisposable
 {
@@ -51,15 +52,13 @@ public sealed class ClickstreamFunction : IAsyncDisposable
     /// <remarks>Malformed events go to <c>OUT.deadletters.jsonl</c>, as in the file run.</remarks>
     public static string UnprocessedPath(string outputPath) => outputPath + ".unprocessed.jsonl";
 
-    /// <summary>The Event Hubs trigger's entry point: the batch and the metadata the trigger binds.</summary>
-    /// <param name="events">The event bodies (clickstream JSON lines, one event each).</param>
+    /// <summary>The Event Hubs trigger's entry point: the batch as the isolated worker binds it, and its partition.</summary>
+    /// <param name="events">The events (clickstream JSON lines, one event each) with their system properties.</param>
     /// <param name="partitionId"><c>PartitionContext.PartitionId</c>.</param>
-    /// <param name="sequenceNumberArray">The binding data <c>SequenceNumberArray</c>.</param>
-    /// <param name="enqueuedTimeUtcArray">The binding data <c>EnqueuedTimeUtcArray</c>.</param>
     /// <param name="finalAttempt">Whether the host's retry policy has attempts left for this batch (see <see cref="AzureFunctionsRunner{T}"/>).</param>
     /// <param name="cancellationToken">The invocation's cancellation.</param>
-    public ValueTask<FunctionBatchResult> RunAsync(byte[][] events, string partitionId, long[] sequenceNumberArray, DateTime[] enqueuedTimeUtcArray, bool finalAttempt = true, CancellationToken cancellationToken = default) =>
-        _runner.RunEventHubsAsync(partitionId, events, sequenceNumberArray, enqueuedTimeUtcArray, finalAttempt, cancellationToken);
+    public ValueTask<FunctionBatchResult> RunAsync(EventData[] events, string partitionId, bool finalAttempt = true, CancellationToken cancellationToken = default) =>
+        _runner.RunEventHubsAsync(partitionId, events, finalAttempt, cancellationToken);
 
     /// <summary>Runs a batch already read (a captured or replayed batch, the local invoker).</summary>
     public ValueTask<FunctionBatchResult> RunAsync(InvocationBatch batch, CancellationToken cancellationToken = default) =>

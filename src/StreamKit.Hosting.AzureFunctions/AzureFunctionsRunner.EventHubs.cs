@@ -1,4 +1,5 @@
 using System.Text;
+using Azure.Messaging.EventHubs;
 
 namespace StreamKit.Hosting.AzureFunctions;
 
@@ -36,6 +37,52 @@ public sealed partial class AzureFunctionsRunner<T>
         return RunAsync(_batch, finalAttempt, cancellationToken);
     }
 
+    /// <summary>Runs an Event Hubs trigger batch bound as the isolated worker's <see cref="EventData"/> type (<c>EventData[] events</c>).</summary>
+    /// <param name="partitionId">The batch's partition (binding data <c>PartitionContext</c>, its <c>PartitionId</c>): an <see cref="EventData"/> does not carry it.</param>
+    /// <param name="events">The events as received: <see cref="EventData.SequenceNumber"/> is the replay-dedup key, <see cref="EventData.EnqueuedTime"/> the record timestamp, <see cref="EventData.PartitionKey"/> (UTF-8) the record key, <see cref="EventData.EventBody"/> the value.</param>
+    /// <param name="finalAttempt"><see langword="false"/> when the host will retry this batch after a failure; see <see cref="RunAsync"/>.</param>
+    /// <param name="cancellationToken">Cancels loading and the checkpoint.</param>
+    /// <remarks>
+    /// <para>The system properties the trigger sets are read from the event's typed properties, so no binding-data
+    /// arrays are needed. <see cref="EventData.OffsetString"/> is not used: sequence numbers order a partition and,
+    /// unlike offsets, are numbers on every tier. Application properties (<see cref="EventData.Properties"/>) are not
+    /// carried into the record; a decoder that needs them is not served by this overload.</para>
+    /// <para>Events built by the application rather than received (<see cref="EventData.SequenceNumber"/> left at
+    /// <see cref="long.MinValue"/>) cannot be deduplicated: the call throws before anything runs.</para>
+    /// <para>Allocation: <see cref="EventData.EventBody"/> builds a <see cref="BinaryData"/> (40 B) on every read and
+    /// there is no cheaper public way to the body; apart from that the batch is filled without allocating once warm.
+    /// The worker allocates each <see cref="EventData"/> of the batch anyway; where that matters, bind
+    /// <c>byte[][]</c> with the binding-data arrays instead.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">An event has no sequence number, or an element of <paramref name="events"/> is <see langword="null"/>.</exception>
+    public ValueTask<FunctionBatchResult> RunEventHubsAsync(string partitionId, EventData[] events, bool finalAttempt = true, CancellationToken cancellationToken = default)
+    {
+        FillEventHubs(partitionId, events);
+        return RunAsync(_batch, finalAttempt, cancellationToken);
+    }
+
+    /// <inheritdoc cref="FillEventHubs(string, byte[][], long[], DateTime[])"/>
+    internal void FillEventHubs(string partitionId, EventData[] events)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(partitionId);
+        ArgumentNullException.ThrowIfNull(events);
+        for (var i = 0; i < events.Length; i++)
+        {
+            if (events[i] is not { } data || data.SequenceNumber == long.MinValue)
+            {
+                throw new ArgumentException($"Event {i} of the batch is null or has no sequence number (it was not received from Event Hubs).", nameof(events));
+            }
+        }
+
+        _batch.Clear();
+        var partition = _batch.Partition(partitionId);
+        foreach (var data in events)
+        {
+            var key = data.PartitionKey is { Length: > 0 } partitionKey ? Utf8(partitionKey) : default;
+            _batch.Add(partition, data.SequenceNumber, data.EventBody.ToMemory().Span, key, data.EnqueuedTime.ToUnixTimeMilliseconds());
+        }
+    }
+
     /// <summary>Fills the runner's batch; allocates nothing once the partition's name has been seen.</summary>
     internal void FillEventHubs(string partitionId, byte[][] bodies, long[] sequenceNumbers, DateTime[] enqueuedTimesUtc)
     {
@@ -65,11 +112,15 @@ public sealed partial class AzureFunctionsRunner<T>
         var partition = BeginEventHubs(partitionId, bodies.Length, sequenceNumbers, enqueuedTimesUtc);
         for (var i = 0; i < bodies.Length; i++)
         {
-            var body = bodies[i] ?? "";
-            var utf8 = Scratch(Encoding.UTF8.GetMaxByteCount(body.Length));
-            var length = Encoding.UTF8.GetBytes(body, utf8);
-            _batch.Add(partition, sequenceNumbers[i], utf8[..length], default, UnixMilliseconds(enqueuedTimesUtc[i]));
+            _batch.Add(partition, sequenceNumbers[i], Utf8(bodies[i] ?? ""), default, UnixMilliseconds(enqueuedTimesUtc[i]));
         }
+    }
+
+    /// <summary><paramref name="text"/> encoded into the scratch buffer, valid until the next call.</summary>
+    private Span<byte> Utf8(string text)
+    {
+        var utf8 = Scratch(Encoding.UTF8.GetMaxByteCount(text.Length));
+        return utf8[..Encoding.UTF8.GetBytes(text, utf8)];
     }
 
     /// <summary>Trigger bindings give <see cref="DateTimeKind.Utc"/> times; an unspecified kind is read as UTC too.</summary>
