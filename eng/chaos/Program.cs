@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AwsLambda.Clickstream.Tests;
 using Confluent.Kafka;
 
 // eng/chaos.sh's helper, independent of the code under test (plain Confluent.Kafka and System.Text.Json):
@@ -157,32 +158,8 @@ static int Kinesis(string path, string directory, int batch)
     var lines = File.ReadAllLines(path);
     for (int from = 0, n = 0; from < lines.Length; from += batch, n++)
     {
-        using var file = File.Create(Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"event-{n:D6}.json")));
-        using var json = new Utf8JsonWriter(file);
-        json.WriteStartObject();
-        json.WriteStartArray("Records");
-        for (var i = from; i < Math.Min(from + batch, lines.Length); i++)
-        {
-            var sequence = "4959" + (1_000_000_000_000L + i).ToString("D52", CultureInfo.InvariantCulture);
-            json.WriteStartObject();
-            json.WriteStartObject("kinesis");
-            json.WriteString("kinesisSchemaVersion", "1.0");
-            json.WriteString("partitionKey", "user-" + (i % 97).ToString(CultureInfo.InvariantCulture));
-            json.WriteString("sequenceNumber", sequence);
-            json.WriteBase64String("data", Encoding.UTF8.GetBytes(lines[i]));
-            json.WriteNumber("approximateArrivalTimestamp", (1_767_225_600_000L + (i * 20L)) / 1000m);
-            json.WriteEndObject();
-            json.WriteString("eventSource", "aws:kinesis");
-            json.WriteString("eventVersion", "1.0");
-            json.WriteString("eventID", "shardId-000000000000:" + sequence);
-            json.WriteString("eventName", "aws:kinesis:record");
-            json.WriteString("awsRegion", "us-east-1");
-            json.WriteString("eventSourceARN", "arn:aws:kinesis:us-east-1:123456789012:stream/clickstream");
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
+        var name = string.Create(CultureInfo.InvariantCulture, $"event-{n:D6}.json");
+        File.WriteAllBytes(Path.Combine(directory, name), KinesisEvents.Create(lines, from, Math.Min(from + batch, lines.Length)));
     }
 
     return 0;
