@@ -178,8 +178,14 @@ internal struct InvocationRecords(InvocationBatch batch) : IPositionedRecords
 
     public readonly RawRecord this[int index] => batch.RawAt(index);
 
-    /// <remarks>Allocates (once per run) when the last record's sequence number does not fit a <see langword="long"/>.</remarks>
-    public readonly StreamPosition Applied => _last < 0 ? _applied : PositionAt(_last);
+    /// <remarks>
+    /// Reuses the applied position's digits (their owner replaces it with this), so runs of a shard whose sequence numbers
+    /// keep one length allocate nothing; otherwise it allocates once per run.
+    /// </remarks>
+    public readonly StreamPosition Applied =>
+        _last < 0 ? _applied
+        : batch.PositionAt(_last) is var value and >= 0 ? StreamPosition.FromInt64(value)
+        : StreamPosition.FromDigits(batch.SequenceAt(_last), _applied);
 
     public void Start(in StreamPosition applied)
     {
