@@ -71,18 +71,7 @@ public sealed class CrashModelTests
         for (var attempt = 0; ; attempt++)
         {
             var injector = new CrashInjector(attempt < plan.CrashAt.Length ? plan.CrashAt[attempt] : -1);
-            var windowed = StreamPipeline.Create<Ev>(static e => e.Ts, scenario.CreateOptions(clock))
-                .KeyBy(static e => e.Key)
-                .Window(scenario.Spec);
-            windowed = scenario.Policy switch
-            {
-                LateEventPolicy.SideOutput => windowed.LateTo(new CrashingSink<Ev>(late, injector)),
-                LateEventPolicy.Update => windowed.AllowedLateness(TimeSpan.FromMilliseconds(scenario.LatenessMs)),
-                _ => windowed.DropLate(),
-            };
-            var pipeline = windowed
-                .Aggregate(static a => a.Combine(a.Count(), a.Sum(static e => (long)e.Value)))
-                .To(new CrashingSink<WindowResult<int, (long, long)>>(results, injector));
+            var pipeline = Build(scenario, clock, injector, results, late);
             var source = new ScriptedSource(scenario, committed, plan.Redelivery, plan.IgnoreSeek, () => injector.Tick("read"));
             var runner = new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new RunnerOptions
             {
