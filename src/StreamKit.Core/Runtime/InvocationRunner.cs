@@ -196,8 +196,9 @@ public sealed class InvocationRunner<T>
 
         _keyPrefix ??= _options.StateKeyPrefix ?? pipeline.Name + "/";
         var state = new CheckpointedPipeline<T>(pipeline, decoder, _keyPrefix + partition, SnapshotKind.InvocationPartition);
-        pipeline.RegisterPartition(state.PartitionOf(partition));
+        var index = state.PartitionOf(partition);
         await state.LoadAsync(_store, cancellationToken).ConfigureAwait(false);
+        pipeline.RegisterPartition(index);
         _partitions.Add(partition, state);
         _touched.Add(state);
         return state;
