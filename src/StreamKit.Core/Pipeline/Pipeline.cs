@@ -151,6 +151,11 @@ public sealed class Pipeline<T> : ICheckpointed
     }
 
     /// <summary>Flushes every sink of the pipeline (results and late events), making its output so far durable.</summary>
+    /// <remarks>
+    /// The runners call it as the first step of a checkpoint; the order of the others (dead letters, state with positions,
+    /// transactional commits, source commit) is theirs. A pipeline driven by hand calls it to see output; a transactional
+    /// sink's flushed output stays invisible until a runner's checkpoint commits it.
+    /// </remarks>
     public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         foreach (var flush in _flushes)
@@ -159,8 +164,8 @@ public sealed class Pipeline<T> : ICheckpointed
         }
     }
 
-    /// <summary>Publishes what transactional sinks prepared at the last flush; call once the checkpoint covering it is saved.</summary>
-    public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
+    /// <summary>Publishes what transactional sinks prepared at the last flush; <see cref="Runtime.Checkpoint"/> calls it once the state covering it is saved.</summary>
+    internal async ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
         foreach (var sink in _transactional)
         {

@@ -210,7 +210,17 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
     }
 
     /// <summary>Keeps closed windows this long (event time) so late events update them; implies <see cref="LateEventPolicy.Update"/>.</summary>
-    /// <remarks>State grows with the lateness: every window is kept this much longer after it fires.</remarks>
+    /// <remarks>
+    /// <para>A window <c>[start, end)</c> fires when the watermark (<see cref="PipelineOptions.MaxOutOfOrderness"/>)
+    /// reaches <c>end</c> and is kept while the watermark is below <c>end + lateness</c>. A late event (every window
+    /// containing it has fired) is folded into each kept window containing it, whose result is emitted again with
+    /// <see cref="Windows.WindowResult{TKey, TValue}.IsUpdate"/> set; an event for which no window is kept any more is
+    /// counted and dropped. A session window is updated only by an event that joins or bridges a kept session; one
+    /// that would start a new, already closed session is dropped.</para>
+    /// <para>State grows with the lateness: every window is kept this much longer after it fires. Part of the
+    /// pipeline's definition: a snapshot taken with another lateness is refused on restore.</para>
+    /// </remarks>
+    /// <param name="lateness">How long after a window fires it still takes late events; zero keeps none (then late events are dropped).</param>
     public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> AllowedLateness(TimeSpan lateness)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(lateness, TimeSpan.Zero);
@@ -220,6 +230,11 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
     }
 
     /// <summary>Drops events that arrive after all their windows closed, counting them (the default).</summary>
+    /// <remarks>
+    /// Late means every window containing the event has fired: the watermark (<see cref="PipelineOptions.MaxOutOfOrderness"/>)
+    /// has reached each one's end. Dropped events count in <see cref="PipelineCounters.Late"/> and
+    /// <see cref="PipelineCounters.Dropped"/> and the <c>streamkit.late_events</c> metric.
+    /// </remarks>
     public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> DropLate()
     {
         _policy = LateEventPolicy.Drop;
@@ -228,6 +243,12 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
     }
 
     /// <summary>Sends events that arrive after all their windows closed to <paramref name="sink"/>.</summary>
+    /// <remarks>
+    /// Late means every window containing the event has fired (the watermark, see
+    /// <see cref="PipelineOptions.MaxOutOfOrderness"/>, has reached each one's end); a hopping event that still has an
+    /// open window is on time there and not sent. The sink takes part in checkpoints like the result sink: flushed
+    /// before the state is saved, committed after if it is transactional.
+    /// </remarks>
     public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> LateTo(IRecordSink<T> sink)
     {
         ArgumentNullException.ThrowIfNull(sink);

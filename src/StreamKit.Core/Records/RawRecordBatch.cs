@@ -61,6 +61,9 @@ public sealed class RawRecordBatch : IDisposable
         }
     }
 
+    /// <summary>The position of the record at <paramref name="index"/>, without building the record's view.</summary>
+    internal long PositionAt(int index) => _entries[index].Position;
+
     /// <summary>Appends a record, copying its bytes.</summary>
     /// <param name="value">The payload.</param>
     /// <param name="key">The message key, or empty.</param>

@@ -77,23 +77,8 @@ public sealed class InvocationBatch : IDisposable
     /// <exception cref="FormatException"><paramref name="sequence"/> is empty or has a character that is not a digit.</exception>
     public void Add(int partition, ReadOnlySpan<byte> sequence, ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long timestamp, string? error = null)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)partition, (uint)_partitions.Count, nameof(partition));
-        var digits = SequenceNumbers.Normalize(sequence);
-        var needed = _bytesLength + digits.Length + value.Length + key.Length;
-        if (needed > _bytes.Length)
-        {
-            PooledArrays.Grow(ref _bytes, _bytesLength, needed);
-        }
-
-        if (_count == _entries.Length)
-        {
-            PooledArrays.Grow(ref _entries, _count, _count + 1);
-        }
-
-        var sequenceOffset = Append(digits);
-        var valueOffset = Append(value);
-        var keyOffset = Append(key);
-        _entries[_count++] = new Entry(partition, sequenceOffset, digits.Length, valueOffset, value.Length, keyOffset, key.Length, timestamp, error);
+        var digits = StreamPosition.Normalize(sequence);
+        AddNormalized(partition, digits, StreamPosition.ToInt64(digits), value, key, timestamp, error);
     }
 
     /// <summary>Adds a record whose sequence number is a non-negative integer (Kafka offset, Event Hubs sequence number).</summary>
@@ -103,7 +88,7 @@ public sealed class InvocationBatch : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(sequence);
         Span<byte> digits = stackalloc byte[20];
         Utf8Formatter.TryFormat(sequence, digits, out var written);
-        Add(partition, digits[..written], value, key, timestamp, error);
+        AddNormalized(partition, digits[..written], sequence, value, key, timestamp, error);
     }
 
     /// <summary>Removes every record, keeping the buffers and the partition names.</summary>
@@ -130,6 +115,26 @@ public sealed class InvocationBatch : IDisposable
         }
     }
 
+    /// <summary>The partition index of the record at <paramref name="index"/>.</summary>
+    internal int PartitionAt(int index) => _entries[index].Partition;
+
+    /// <summary>The record's sequence number when it fits a <see langword="long"/>, else -1 (see <see cref="StreamPosition.CompareTo(long, ReadOnlySpan{byte})"/>).</summary>
+    internal long PositionAt(int index) => _entries[index].Position;
+
+    /// <summary>The record's sequence number's digits.</summary>
+    internal ReadOnlySpan<byte> SequenceAt(int index)
+    {
+        ref readonly var e = ref _entries[index];
+        return _bytes.AsSpan(e.SequenceOffset, e.SequenceLength);
+    }
+
+    /// <summary>The record as a decoder sees it; its position is -1 when the sequence number does not fit a <see langword="long"/>.</summary>
+    internal RawRecord RawAt(int index)
+    {
+        ref readonly var e = ref _entries[index];
+        return new RawRecord(_bytes.AsSpan(e.ValueOffset, e.ValueLength), _bytes.AsSpan(e.KeyOffset, e.KeyLength), e.Position, e.Timestamp, e.Error);
+    }
+
     /// <summary>Returns the buffers to the pool.</summary>
     public void Dispose()
     {
@@ -142,6 +147,27 @@ public sealed class InvocationBatch : IDisposable
         }
     }
 
+    /// <summary>Adds a record whose sequence number's normalized <paramref name="digits"/> have the value <paramref name="position"/> (-1 when it does not fit a <see langword="long"/>).</summary>
+    private void AddNormalized(int partition, ReadOnlySpan<byte> digits, long position, ReadOnlySpan<byte> value, ReadOnlySpan<byte> key, long timestamp, string? error)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)partition, (uint)_partitions.Count, nameof(partition));
+        var needed = _bytesLength + digits.Length + value.Length + key.Length;
+        if (needed > _bytes.Length)
+        {
+            PooledArrays.Grow(ref _bytes, _bytesLength, needed);
+        }
+
+        if (_count == _entries.Length)
+        {
+            PooledArrays.Grow(ref _entries, _count, _count + 1);
+        }
+
+        var sequenceOffset = Append(digits);
+        var valueOffset = Append(value);
+        var keyOffset = Append(key);
+        _entries[_count++] = new Entry(partition, position, sequenceOffset, digits.Length, valueOffset, value.Length, keyOffset, key.Length, timestamp, error);
+    }
+
     private int Append(ReadOnlySpan<byte> bytes)
     {
         var offset = _bytesLength;
@@ -150,7 +176,7 @@ public sealed class InvocationBatch : IDisposable
         return offset;
     }
 
-    private readonly record struct Entry(int Partition, int SequenceOffset, int SequenceLength, int ValueOffset, int ValueLength, int KeyOffset, int KeyLength, long Timestamp, string? Error);
+    private readonly record struct Entry(int Partition, long Position, int SequenceOffset, int SequenceLength, int ValueOffset, int ValueLength, int KeyOffset, int KeyLength, long Timestamp, string? Error);
 }
 
 /// <summary>One record of an <see cref="InvocationBatch"/>; its spans point into the batch.</summary>
@@ -179,33 +205,4 @@ public readonly ref struct InvocationRecord(int Partition, ReadOnlySpan<byte> Se
 
     /// <summary>Why the adapter could not read the record, or <see langword="null"/>.</summary>
     public string? Error { get; } = Error;
-}
-
-/// <summary>Unsigned decimal sequence numbers of any length, as ASCII digits.</summary>
-internal static class SequenceNumbers
-{
-    /// <summary>The digits without leading zeros ("0" stays "0").</summary>
-    public static ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> digits)
-    {
-        if (digits.IsEmpty)
-        {
-            throw new FormatException("A sequence number is empty.");
-        }
-
-        if (digits.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
-        {
-            throw new FormatException($"Sequence number '{Encoding.UTF8.GetString(digits)}' is not an unsigned decimal number.");
-        }
-
-        var start = digits.IndexOfAnyExcept((byte)'0');
-        return start < 0 ? digits[^1..] : digits[start..];
-    }
-
-    /// <summary>Compares two normalized sequence numbers numerically.</summary>
-    public static int Compare(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) =>
-        left.Length != right.Length ? left.Length.CompareTo(right.Length) : left.SequenceCompareTo(right);
-
-    /// <summary>The value as a <see langword="long"/>, or -1 when it does not fit (for <see cref="DeadLetter.Position"/>).</summary>
-    public static long ToPosition(ReadOnlySpan<byte> digits) =>
-        Utf8Parser.TryParse(digits, out long value, out var consumed) && consumed == digits.Length ? value : -1;
 }

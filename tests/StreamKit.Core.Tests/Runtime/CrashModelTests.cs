@@ -71,18 +71,7 @@ public sealed class CrashModelTests
         for (var attempt = 0; ; attempt++)
         {
             var injector = new CrashInjector(attempt < plan.CrashAt.Length ? plan.CrashAt[attempt] : -1);
-            var windowed = StreamPipeline.Create<Ev>(static e => e.Ts, scenario.CreateOptions(clock))
-                .KeyBy(static e => e.Key)
-                .Window(scenario.Spec);
-            windowed = scenario.Policy switch
-            {
-                LateEventPolicy.SideOutput => windowed.LateTo(new CrashingSink<Ev>(late, injector)),
-                LateEventPolicy.Update => windowed.AllowedLateness(TimeSpan.FromMilliseconds(scenario.LatenessMs)),
-                _ => windowed.DropLate(),
-            };
-            var pipeline = windowed
-                .Aggregate(static a => a.Combine(a.Count(), a.Sum(static e => (long)e.Value)))
-                .To(new CrashingSink<WindowResult<int, (long, long)>>(results, injector));
+            var pipeline = Build(scenario, clock, injector, results, late);
             var source = new ScriptedSource(scenario, committed, plan.Redelivery, plan.IgnoreSeek, () => injector.Tick("read"));
             var runner = new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new RunnerOptions
             {
@@ -125,6 +114,150 @@ public sealed class CrashModelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public void Invocations_CrashesAtRandomPoints_FlushedResultsEqualReferenceModel(WindowKind kind, LateEventPolicy policy)
+    {
+        // One partition: an invocation runner keeps one pipeline per partition, the model one watermark per partition.
+        var cases =
+            from allowLate in Gen.Bool
+            from scenario in Scenario.Any(120, kind, policy, allowLate, allowIdle: false, maxPartitions: 1)
+            from plan in InvocationCrashPlan.Gen(scenario)
+            select (scenario, plan);
+        var crashes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        cases.Sample((scenario, plan) => InvokeWithCrashes(scenario, plan, crashes), iter: Cases);
+
+        Assert.True(crashes.Values.Sum() >= Cases / 2, $"only {crashes.Values.Sum()} crashes in {Cases} cases");
+        Assert.Superset(
+            new HashSet<string> { "after sink flush", "after state save, before source commit", "before sink flush", "before state save" },
+            crashes.Keys.ToHashSet());
+    }
+
+    /// <summary>
+    /// Delivers the scenario's batches as invocations with Kinesis-sized sequence numbers (wider than 128 bits) through
+    /// the plan's crashes: a failed invocation is delivered again (after its predecessor, too, when the plan says so),
+    /// to the same warm runner or to a new process; then the partition is completed.
+    /// </summary>
+    private static void InvokeWithCrashes(Scenario scenario, InvocationCrashPlan plan, System.Collections.Concurrent.ConcurrentDictionary<string, int> crashes)
+    {
+        var results = new CollectingSink<WindowResult<int, (long, long)>>();
+        var late = new CollectingSink<Ev>();
+        using var dir = new TempDirectory();
+        IStateStore store = plan.FileStore ? new FileStateStore(dir.Path) : new InMemoryStateStore();
+        var clock = new ManualClock();
+        var attempt = 0;
+        var injector = new CrashInjector(-1);
+        InvocationRunner<Ev>? runner = null;
+        using var batch = new InvocationBatch();
+        for (var next = 0; next <= scenario.Batches.Count;)
+        {
+            if (runner is null)
+            {
+                injector = new CrashInjector(attempt < plan.CrashAt.Length ? plan.CrashAt[attempt] : -1);
+                var crashing = injector;
+                runner = new InvocationRunner<Ev>(
+                    () => new PipelineInstance<Ev>(Build(scenario, clock, crashing, results, late), new EvDecoder()),
+                    new InMemoryDeadLetterSink(),
+                    new InvocationOptions { StateStore = new CrashingStore(store, injector), StateKeyPrefix = "model/", TimeProvider = clock });
+            }
+
+            try
+            {
+                if (next == scenario.Batches.Count)
+                {
+                    runner.CompleteAsync("p0").AsTask().GetAwaiter().GetResult();
+                }
+                else
+                {
+                    Fill(batch, scenario, next);
+                    var result = runner.RunAsync(batch, DateTimeOffset.MaxValue).AsTask().GetAwaiter().GetResult();
+                    Assert.Equal(batch.Count, result.Taken);
+                }
+
+                next++;
+            }
+            catch (SimulatedCrashException e)
+            {
+                crashes.AddOrUpdate(e.Message, 1, static (_, n) => n + 1);
+                attempt++;
+                if (!plan.StayWarm[attempt % plan.StayWarm.Length])
+                {
+                    // The process dies: what the sinks had not flushed is gone; the store stays.
+                    results.DropUnflushed();
+                    late.DropUnflushed();
+                    runner = null;
+                }
+                else
+                {
+                    // The instance lives on; the next injection point after this one is the next planned crash.
+                    injector.Reset(attempt < plan.CrashAt.Length ? plan.CrashAt[attempt] : -1);
+                }
+
+                // The platform retries the failed batch, and may deliver the one before it again.
+                next = plan.RedeliverPrevious ? Math.Max(0, next - 1) : next;
+            }
+        }
+
+        var model = ReferenceModel.Run(scenario);
+        var actual = results.Flushed.Select(static r => new Row(r.Start, r.End, r.Key, ReferenceModel.FormatPair(r.Value.Item1, r.Value.Item2), r.IsUpdate)).ToList();
+        var context = $"{plan}{Environment.NewLine}";
+        WindowHarness.AssertSameMultiset(model.Rows(Agg.Combine), actual.Distinct(), context + "flushed window results (distinct)", scenario);
+        WindowHarness.AssertSameMultiset(model.SideOutput.Distinct(), late.Flushed.Distinct(), context + "flushed late events (distinct)", scenario);
+    }
+
+    private static Pipeline<Ev> Build(Scenario scenario, ManualClock clock, CrashInjector injector, CollectingSink<WindowResult<int, (long, long)>> results, CollectingSink<Ev> late)
+    {
+        var windowed = StreamPipeline.Create<Ev>(static e => e.Ts, scenario.CreateOptions(clock))
+            .KeyBy(static e => e.Key)
+            .Window(scenario.Spec);
+        windowed = scenario.Policy switch
+        {
+            LateEventPolicy.SideOutput => windowed.LateTo(new CrashingSink<Ev>(late, injector)),
+            LateEventPolicy.Update => windowed.AllowedLateness(TimeSpan.FromMilliseconds(scenario.LatenessMs)),
+            _ => windowed.DropLate(),
+        };
+        return windowed
+            .Aggregate(static a => a.Combine(a.Count(), a.Sum(static e => (long)e.Value)))
+            .To(new CrashingSink<WindowResult<int, (long, long)>>(results, injector));
+    }
+
+    /// <summary>Batch <paramref name="index"/> of the scenario with sequence numbers of 56 digits, counting across batches.</summary>
+    private static void Fill(InvocationBatch batch, Scenario scenario, int index)
+    {
+        batch.Clear();
+        var partition = batch.Partition("p0");
+        var first = 0;
+        for (var i = 0; i < index; i++)
+        {
+            first += scenario.Batches[i].Events.Length;
+        }
+
+        var events = scenario.Batches[index].Events;
+        for (var i = 0; i < events.Length; i++)
+        {
+            var sequence = System.Text.Encoding.ASCII.GetBytes("4959033827149025660855969253836" + (first + i).ToString("D25", System.Globalization.CultureInfo.InvariantCulture));
+            batch.Add(partition, sequence, EvDecoder.Encode(events[i]), default, 0);
+        }
+    }
+
+    /// <summary>Where each invocation process dies, whether a failed instance stays warm, and how the platform redelivers.</summary>
+    internal sealed record InvocationCrashPlan(int[] CrashAt, bool[] StayWarm, bool RedeliverPrevious, bool FileStore)
+    {
+        public static Gen<InvocationCrashPlan> Gen(Scenario scenario)
+        {
+            var points = Math.Max(8, scenario.Batches.Count * 5);
+            return CsCheck.Gen.Select(
+                CsCheck.Gen.Int[0, points].Array[1, 4],
+                CsCheck.Gen.Bool.Array[1, 4],
+                CsCheck.Gen.Bool,
+                CsCheck.Gen.Int[0, 4],
+                (crashAt, warm, previous, store) => new InvocationCrashPlan(crashAt, warm, previous, store == 0));
+        }
+
+        public override string ToString() =>
+            $"crash at [{string.Join(",", CrashAt)}], stay warm [{string.Join(",", StayWarm)}], redeliver previous {RedeliverPrevious}, file store {FileStore}";
+    }
+
     /// <summary>Where each run dies (the index of the injection point reached, or -1 for no crash) and how the world behaves around it.</summary>
     internal sealed record CrashPlan(int[] CrashAt, int CheckpointEveryBatches, ScriptedSource.Redelivery Redelivery, bool IgnoreSeek, bool FileStore)
     {
@@ -148,14 +281,22 @@ public sealed class CrashModelTests
     /// <summary>Counts the injection points one run passes and throws at the chosen one.</summary>
     private sealed class CrashInjector(int crashAt)
     {
+        private int _crashAt = crashAt;
         private int _reached;
 
         public void Tick(string point)
         {
-            if (_reached++ == crashAt)
+            if (_reached++ == _crashAt)
             {
                 throw new SimulatedCrashException(point);
             }
+        }
+
+        /// <summary>Counts again from zero towards a new crash point (a process that survived a failure).</summary>
+        public void Reset(int crashAt)
+        {
+            _crashAt = crashAt;
+            _reached = 0;
         }
     }
 
