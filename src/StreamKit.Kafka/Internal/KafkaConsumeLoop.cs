@@ -25,6 +25,7 @@ internal sealed class KafkaConsumeLoop(
 
     private readonly string? _onlyTopic = options.Topics.Count == 1 ? options.Topics[0] : null;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _stopped = new();
     private byte[] _headerScratch = []; // for encoding a message's headers
     private Thread? _thread;
 
@@ -47,11 +48,13 @@ internal sealed class KafkaConsumeLoop(
     {
         if (_thread is null)
         {
+            assigner.WaitForMetadataClient();
             consumer.Dispose();
             return Task.CompletedTask;
         }
 
         handoff.RequestStop();
+        _stopped.Set();
         return _exited.Task;
     }
 
@@ -96,9 +99,20 @@ internal sealed class KafkaConsumeLoop(
                     if (result is null)
                     {
                         // librdkafka has nothing more right now: hand over what is buffered before blocking.
+                        bool finished;
                         lock (handoff.Gate)
                         {
                             handoff.WakeReadersLocked();
+                            finished = options.Bounded && handoff.AllDoneLocked();
+                        }
+
+                        if (finished)
+                        {
+                            // Bounded and read to the end: nothing more will come, so wait where disposing can wake the
+                            // loop at once, instead of in librdkafka for up to the consume timeout (measured: 50 ms on
+                            // average added to every bounded run's end). Callbacks are still served every timeout.
+                            _stopped.Wait(ConsumeTimeoutMs);
+                            continue;
                         }
 
                         result = consumer.Consume(ConsumeTimeoutMs);
@@ -145,6 +159,7 @@ internal sealed class KafkaConsumeLoop(
             }
             finally
             {
+                assigner.WaitForMetadataClient();
                 consumer.Dispose();
                 lock (handoff.Gate)
                 {

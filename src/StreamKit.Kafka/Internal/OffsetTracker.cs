@@ -51,6 +51,25 @@ internal sealed class OffsetTracker(KafkaSourceOptions options, IConsumer<Staged
         return new Offset(next);
     }
 
+    /// <summary>Where a partition without a known position starts: the group's committed offset, else where <paramref name="reset"/> says.</summary>
+    public static Offset CommittedOrReset(TopicPartition partition, List<TopicPartitionOffset> committed, AutoOffsetReset reset)
+    {
+        foreach (var c in committed)
+        {
+            if (c.TopicPartition == partition && c.Offset.Value >= 0)
+            {
+                return c.Offset;
+            }
+        }
+
+        return reset switch
+        {
+            AutoOffsetReset.Earliest => Offset.Beginning,
+            AutoOffsetReset.Latest => Offset.End,
+            _ => Offset.Unset, // Error: librdkafka reports the missing offset
+        };
+    }
+
     /// <summary>Forgets what this process handed on of a partition (see <c>KafkaSource.ReleasePartition</c>).</summary>
     public void ForgetDelivered(string partition)
     {

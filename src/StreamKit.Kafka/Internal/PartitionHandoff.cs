@@ -202,6 +202,25 @@ internal sealed partial class PartitionHandoff : IDisposable
         }
     }
 
+    /// <summary>Whether partitions were assigned and every one is read to its end offset (bounded): nothing more will be consumed.</summary>
+    public bool AllDoneLocked()
+    {
+        if (!_assignedOnce)
+        {
+            return false;
+        }
+
+        foreach (var partition in _active)
+        {
+            if (!partition.Done)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public void WakeReadersLocked()
     {
         _sinceWake = 0;
