@@ -16,7 +16,7 @@ ls "$out" >&2
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp eng/consumer/Consumer.csproj eng/consumer/Program.cs eng/consumer/Confluent.Kafka.NativeMethods.xml "$work/"
+cp eng/consumer/Consumer.csproj eng/consumer/Program.cs "$work/"
 # The machine's configured sources plus the packed folder (no <clear />: no feed URL is named here).
 cat > "$work/NuGet.config" <<CONFIG
 <?xml version="1.0" encoding="utf-8"?>

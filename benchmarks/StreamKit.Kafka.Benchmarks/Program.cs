@@ -4,13 +4,19 @@ using System.Text;
 using System.Text.Json;
 using Clickstream;
 using Confluent.Kafka;
+using StreamKit.Codecs;
+using StreamKit.Kafka;
+using StreamKit.Records;
+using StreamKit.Runtime;
 
 // Kafka end to end on the mock broker (eng/test-peers.sh), all variants over the same pre-produced topic, in one run:
 //   consume-only     Confluent.Kafka consumer loop, nothing else: the ceiling of reading.
 //   passthrough      the bare Confluent.Kafka consume+produce loop: every message read and written again.
 //   hand-written     consume, parse with Utf8JsonReader, count views per page per minute in a Dictionary, produce the
 //                    results: the same job as StreamKit's, written by hand (the practical limit).
-//   streamkit        KafkaSource -> Q2 (views per page per minute) -> KafkaSink, through the sample's KafkaJobs.
+//   streamkit        KafkaSource -> Q2 (views per page per minute) -> KafkaSink, built with the sample's KafkaJobs; a
+//                    line per round says where its time went (start to first record, reading, end, disposal, pauses).
+// The last line is issue 11's target: streamkit's median over consume-only's, at least 0.8.
 // usage: dotnet run -c Release --project benchmarks/StreamKit.Kafka.Benchmarks -- [--messages 120000] [--rounds 3] [--warmup 1] [--bootstrap B]
 // The mock broker keeps 5 MiB per partition and silently drops older data (librdkafka's limit, not configurable):
 // 120,000 messages of ~100 B over 4 partitions stay well below it (about 3.2 MiB each); of 200,000 it kept 188,185.
@@ -81,13 +87,37 @@ foreach (var (name, _) in variants)
         $"| {name} | {Median(name):N0} | {rates.Min():N0} | {rates.Max():N0} | {results[name].Select(r => r.BytesPerMessage).Average():F0} | {Median("streamkit") / Median(name):F2} |"));
 }
 
+// Issue 11's Kafka target: StreamKit's consume -> aggregate -> produce at least 0.8x the bare consume loop.
+var ratio = Median("streamkit") / Median("consume-only");
+Console.WriteLine();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"streamkit / consume-only = {ratio:F2} (target >= 0.80: {(ratio >= 0.8 ? "met" : "not met")})"));
 return 0;
 
 async Task<long> StreamKitRun(string b, string topic)
 {
     var output = $"{topic}-sk-{Guid.NewGuid():N}";
     var deadLetters = Path.Combine(Path.GetTempPath(), $"{output}.deadletters.jsonl");
-    var counters = await Jobs.RunQueryAsync("tumbling", $"kafka://{b}/{topic}?group=bench-{Guid.NewGuid():N}", $"kafka://{b}/{output}", deadLetters, bounded: true);
+    var started = Stopwatch.GetTimestamp();
+    var source = KafkaJobs.CreateSource(new KafkaAddress(b, topic, $"bench-{Guid.NewGuid():N}"), bounded: true);
+    var timed = new TimedSource(source);
+    RunnerCounters counters;
+    await using (var sink = KafkaJobs.CreateSink(new KafkaAddress(b, output, null), Formats.PageWindow, KafkaJobs.WindowKey))
+    {
+        await using (timed)
+        {
+            using var dead = new JsonLinesDeadLetterSink(deadLetters);
+            var runner = new PipelineRunner<ClickEvent>(Queries.Tumbling(sink), timed, new JsonLinesDecoder<ClickEvent>(ClickEvents.Map), dead, null);
+            await runner.RunAsync();
+            counters = runner.Counters;
+            timed.Finished = Stopwatch.GetTimestamp();
+        }
+    }
+
+    var done = Stopwatch.GetTimestamp();
+    File.Delete(deadLetters);
+    double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  streamkit: to first record {Ms(started, timed.FirstData):F0} ms, reading {Ms(timed.FirstData, timed.LastData):F0} ms, to end {Ms(timed.LastData, timed.Ended):F0} ms, runner end {Ms(timed.Ended, timed.Finished):F0} ms, dispose {Ms(timed.Finished, done):F0} ms; {timed.Batches:N0} batches ({timed.Empty} empty), {source.Pauses} pauses"));
     return counters.Read;
 }
 
@@ -272,4 +302,47 @@ internal static class Bare
 
         consumer.Commit(partitions.Select(p => new TopicPartitionOffset(p, last[p.Partition.Value] + 1)));
     }
+}
+
+/// <summary>Times a source's phases for the benchmark's diagnostics line.</summary>
+internal sealed class TimedSource(IRecordSource inner) : IRecordSource
+{
+    public long FirstData { get; private set; }
+    public long LastData { get; private set; }
+    public long Ended { get; private set; }
+    public long Finished { get; set; }
+    public long Batches { get; private set; }
+    public long Empty { get; private set; }
+
+    public string Name => inner.Name;
+
+    public IReadOnlyList<string> Partitions => inner.Partitions;
+
+    public ValueTask SeekAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => inner.SeekAsync(positions, cancellationToken);
+
+    public async ValueTask<bool> ReadAsync(RawRecordBatch batch, CancellationToken cancellationToken = default)
+    {
+        var more = await inner.ReadAsync(batch, cancellationToken);
+        var now = Stopwatch.GetTimestamp();
+        if (!more)
+        {
+            Ended = now;
+        }
+        else if (batch.Count > 0)
+        {
+            Batches++;
+            FirstData = FirstData == 0 ? now : FirstData;
+            LastData = now;
+        }
+        else
+        {
+            Empty++;
+        }
+
+        return more;
+    }
+
+    public ValueTask CommitAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => inner.CommitAsync(positions, cancellationToken);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -8,53 +8,6 @@ using StreamKit.Pipeline;
 
 namespace StreamKit.Kafka;
 
-/// <summary>Writes a record's message key: append its bytes to <paramref name="key"/>.</summary>
-/// <typeparam name="T">The record type.</typeparam>
-/// <param name="record">The record.</param>
-/// <param name="key">Where the key bytes go (empty when the writer is called).</param>
-public delegate void KafkaKeyWriter<T>(in T record, IBufferWriter<byte> key);
-
-/// <summary>Gives a record's message timestamp in epoch milliseconds (0 lets the producer use the current time).</summary>
-/// <typeparam name="T">The record type.</typeparam>
-/// <param name="record">The record.</param>
-public delegate long KafkaTimestampSelector<T>(in T record);
-
-/// <summary>Settings of a <see cref="KafkaSink{T}"/>: the producer's, plus topic, encoding, key and headers.</summary>
-/// <typeparam name="T">The record type.</typeparam>
-public sealed class KafkaSinkOptions<T> : KafkaProducerOptions
-{
-    /// <summary>The topic written to.</summary>
-    public string Topic { get; set; } = "";
-
-    /// <summary>How a record becomes the message value (one record per message).</summary>
-    public IRecordEncoder<T>? Encoder { get; set; }
-
-    /// <summary>The message key from the record; <see langword="null"/> writes messages without a key (spread over partitions).</summary>
-    /// <remarks>Use a <see langword="static"/> lambda: it is called per record.</remarks>
-    public KafkaKeyWriter<T>? Key { get; set; }
-
-    /// <summary>The message timestamp from the record (e.g. a window's end); <see langword="null"/> stamps messages with the time they are produced.</summary>
-    public KafkaTimestampSelector<T>? Timestamp { get; set; }
-
-    /// <summary>Headers added to every message.</summary>
-    public IReadOnlyList<KeyValuePair<string, byte[]>>? Headers { get; set; }
-
-    /// <summary>Drops one trailing <c>\n</c> (or <c>\r\n</c>) from each encoded value: file encoders such as JSON lines frame records with it, and a message needs no framing.</summary>
-    /// <value>Defaults to <see langword="true"/>.</value>
-    public bool TrimTrailingNewline { get; set; } = true;
-
-    internal void Validate(bool ownProducer)
-    {
-        if (ownProducer)
-        {
-            ValidateProducer();
-        }
-
-        ArgumentException.ThrowIfNullOrWhiteSpace(Topic, nameof(Topic));
-        ArgumentNullException.ThrowIfNull(Encoder, nameof(Encoder));
-    }
-}
-
 /// <summary>Writes a pipeline's output records to a Kafka topic, one message per record, through an idempotent (or transactional) producer.</summary>
 /// <remarks>
 /// <para><see cref="Write"/> encodes each record into a reused buffer and hands it to librdkafka with a delivery

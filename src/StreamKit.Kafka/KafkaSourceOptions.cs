@@ -2,28 +2,6 @@ using Confluent.Kafka;
 
 namespace StreamKit.Kafka;
 
-/// <summary>Where a pipeline's event time comes from when reading Kafka.</summary>
-public enum KafkaEventTime
-{
-    /// <summary>From the payload, through the pipeline's event-time selector (the default).</summary>
-    Payload,
-
-    /// <summary>From the message timestamp (create time or log-append time, as the topic is configured).</summary>
-    /// <remarks>Messages without a timestamp are dead-lettered instead of being given time 0.</remarks>
-    MessageTimestamp,
-}
-
-/// <summary>How a <see cref="KafkaSource"/> gets its partitions.</summary>
-public enum KafkaAssignment
-{
-    /// <summary>Subscribe as a member of <see cref="KafkaSourceOptions.GroupId"/>: partitions are shared among the group's members and move on rebalances.</summary>
-    ConsumerGroup,
-
-    /// <summary>Assign every partition of the topics to this instance, without group membership (no rebalance delay); offsets are still committed under the group id.</summary>
-    /// <remarks>For one instance per topic (backfills, tests, a single long-running job). Partitions added later are not picked up.</remarks>
-    AllPartitions,
-}
-
 /// <summary>Settings of a <see cref="KafkaSource"/>.</summary>
 /// <remarks>
 /// Settings StreamKit relies on are fixed and may not be overridden through <see cref="Config"/>:
