@@ -33,6 +33,27 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
     /// <value>Defaults to 1 MiB.</value>
     public int MaxRecordBytes { get; init; } = 1 << 20;
 
+    /// <summary>Decodes JSON lines already in memory (a request body, a test fixture), line by line.</summary>
+    /// <remarks>Lines are framed as in <c>.jsonl</c> files; bad lines are yielded with their raw bytes, position and reason, not thrown.</remarks>
+    /// <example>
+    /// <code>
+    /// foreach (var line in decoder.ReadLines(body))
+    /// {
+    ///     if (line.IsValid) records.Add(line.Record);
+    ///     else deadLetters.Write(new DeadLetter("request", "0", line.Position, line.Error!, line.Raw, default, 0));
+    /// }
+    /// </code>
+    /// </example>
+    public JsonLineReader<T> ReadLines(ReadOnlySpan<byte> utf8) => new(this, utf8);
+
+    /// <summary>Decodes JSON lines held in a string, line by line.</summary>
+    /// <remarks>Transcodes the text to UTF-8 once (one allocation of its size); positions are UTF-8 byte offsets.</remarks>
+    public JsonLineReader<T> ReadLines(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return new(this, Encoding.UTF8.GetBytes(text));
+    }
+
     /// <inheritdoc />
     public bool TryDecode(ReadOnlySpan<byte> payload, ref T record, out string? error)
     {

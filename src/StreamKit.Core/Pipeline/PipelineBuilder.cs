@@ -32,6 +32,16 @@ public static class StreamPipeline
         where TEventTime : struct, ISelector<T, long> =>
         Start<T>(new Pipeline<T>.Timestamps<TEventTime>(eventTime), options);
 
+    /// <summary>A pipeline whose event time is read by a struct selector that names itself: <c>Create(new EventTime())</c>.</summary>
+    /// <remarks>The same pipeline as <see cref="Create{T, TEventTime}(TEventTime, PipelineOptions?)"/>; see <see cref="ISelector{TSelf, T, TResult}"/>.</remarks>
+    public static PipelineBuilder<T, T> Create<TEventTime, T>(ISelector<TEventTime, T, long> eventTime, PipelineOptions? options = null)
+        where T : struct
+        where TEventTime : struct, ISelector<TEventTime, T, long>
+    {
+        ArgumentNullException.ThrowIfNull(eventTime);
+        return Create<T, TEventTime>((TEventTime)eventTime, options);
+    }
+
     /// <summary>A pipeline whose event times are passed with each batch (e.g. the source's timestamps).</summary>
     public static PipelineBuilder<T, T> Create<T>(PipelineOptions? options = null)
         where T : struct => Start<T>(null, options);
@@ -120,6 +130,15 @@ public sealed class PipelineBuilder<TIn, T>
         where TSelector : struct, ISelector<T, TResult> =>
         Then<TResult>(next => new SelectOperator<T, TResult, TSelector>(selector, next));
 
+    /// <summary>Maps each record with a struct selector that names itself: <c>Select(new ToVisit())</c>.</summary>
+    /// <remarks>The same stage as <see cref="Select{TResult, TSelector}(TSelector)"/>; see <see cref="ISelector{TSelf, T, TResult}"/>.</remarks>
+    public PipelineBuilder<TIn, TResult> Select<TSelector, TResult>(ISelector<TSelector, T, TResult> selector)
+        where TSelector : struct, ISelector<TSelector, T, TResult>
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        return Select<TResult, TSelector>((TSelector)selector);
+    }
+
     /// <summary>Groups records by a key for windowed aggregation.</summary>
     /// <remarks>Keys are unmanaged values: intern string fields to integers (<see cref="Keys.Utf8Interner"/>).</remarks>
     public KeyedPipelineBuilder<TIn, T, TKey, DelegateSelector<T, TKey>> KeyBy<TKey>(Func<T, TKey> keySelector)
@@ -134,9 +153,19 @@ public sealed class PipelineBuilder<TIn, T>
         where TKey : unmanaged, IEquatable<TKey>
         where TKeySelector : struct, ISelector<T, TKey> => new(_context, _attach, keySelector);
 
-    /// <summary>Windows the whole stream without a key (one result per window).</summary>
-    public WindowedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>> Window(WindowSpec window) =>
-        new KeyedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>>(_context, _attach, default).Window(window);
+    /// <summary>Groups records by a key selected by a struct that names itself: <c>KeyBy(new ByPage())</c>.</summary>
+    /// <remarks>The same stage as <see cref="KeyBy{TKey, TKeySelector}(TKeySelector)"/>; see <see cref="ISelector{TSelf, T, TResult}"/>.</remarks>
+    public KeyedPipelineBuilder<TIn, T, TKey, TKeySelector> KeyBy<TKeySelector, TKey>(ISelector<TKeySelector, T, TKey> keySelector)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TKeySelector : struct, ISelector<TKeySelector, T, TKey>
+    {
+        ArgumentNullException.ThrowIfNull(keySelector);
+        return KeyBy<TKey, TKeySelector>((TKeySelector)keySelector);
+    }
+
+    /// <summary>Windows the whole stream without a key: one <see cref="WindowResult{TValue}"/> per window.</summary>
+    public WindowedPipelineBuilder<TIn, T> Window(WindowSpec window) =>
+        new(new KeyedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>>(_context, _attach, default).Window(window));
 
     /// <summary>Adds state that must be checkpointed with the pipeline, such as an interner its decoder uses.</summary>
     public PipelineBuilder<TIn, T> WithState(ICheckpointed state)

@@ -46,9 +46,13 @@ public sealed class RecordField<T>
 {
     private readonly Delegate? _setter;
     private readonly Delegate? _getter;
+    private readonly int _minimum; // an Int32 field's range: narrower for a byte field
+    private readonly int _maximum;
 
-    internal RecordField(string name, FieldKind kind, Delegate? setter, Delegate? getter, bool required, int index)
+    internal RecordField(string name, FieldKind kind, Delegate? setter, Delegate? getter, bool required, int index, int minimum = int.MinValue, int maximum = int.MaxValue)
     {
+        _minimum = minimum;
+        _maximum = maximum;
         Name = name;
         Utf8Name = Encoding.UTF8.GetBytes(name);
         Kind = kind;
@@ -79,7 +83,7 @@ public sealed class RecordField<T>
     /// <summary>Whether encoders can write this field (it has a getter).</summary>
     public bool CanGet => _getter is not null;
 
-    /// <summary>Stores an integer; <see cref="FieldKind.Int32"/> fields range-check it.</summary>
+    /// <summary>Stores an integer; <see cref="FieldKind.Int32"/> fields range-check it (0 to 255 for a byte field).</summary>
     /// <returns><see langword="false"/> when the value does not fit the field.</returns>
     public bool SetInt64(ref T record, long value)
     {
@@ -90,7 +94,7 @@ public sealed class RecordField<T>
                 ((FieldSetter<T, long>)_setter!)(ref record, value);
                 return true;
             case FieldKind.Int32:
-                if (value is < int.MinValue or > int.MaxValue)
+                if (value < _minimum || value > _maximum)
                 {
                     return false;
                 }
@@ -190,6 +194,51 @@ public sealed class RecordMap<T>
     public RecordMap<T> Int32(string name, FieldSetter<T, int>? set, FieldGetter<T, int>? get = null, bool required = true) =>
         Add(name, FieldKind.Int32, set, get, required);
 
+    /// <summary>Adds an 8-bit unsigned integer field.</summary>
+    /// <remarks>
+    /// On the wire it is an integer (<see cref="FieldKind.Int32"/>: a JSON number, a MessagePack integer, an Avro
+    /// <c>int</c>); decoders reject values outside 0 to 255 rather than wrap them.
+    /// </remarks>
+    public RecordMap<T> Byte(string name, FieldSetter<T, byte>? set, FieldGetter<T, byte>? get = null, bool required = true) =>
+        Add(
+            name,
+            FieldKind.Int32,
+            set is null ? null : new FieldSetter<T, int>((ref T record, int value) => set(ref record, (byte)value)),
+            get is null ? null : new FieldGetter<T, int>((in T record) => get(in record)),
+            required,
+            byte.MinValue,
+            byte.MaxValue);
+
+    /// <summary>Adds an enum field, written as the member's name.</summary>
+    /// <remarks>
+    /// Names, as Kafka Streams' JSON serdes (Jackson) and System.Text.Json's <c>JsonStringEnumConverter</c> write
+    /// enums, and as Avro enums are written: readable, and safe when members are reordered. On the wire it is a
+    /// <see cref="FieldKind.String"/> in every format. Decoders match names case-insensitively (as
+    /// <c>JsonStringEnumConverter</c> reads) and reject unknown names; a value that is not a declared member (a flags
+    /// combination, a member added later) is written as its number in the string and read back from it, so nothing is lost. <paramref name="naming"/> renames members on the wire,
+    /// e.g. <see cref="System.Text.Json.JsonNamingPolicy.CamelCase"/> for <c>"pageView"</c>.
+    /// </remarks>
+    public RecordMap<T> Enum<TEnum>(string name, FieldSetter<T, TEnum>? set, FieldGetter<T, TEnum>? get = null, bool required = true, System.Text.Json.JsonNamingPolicy? naming = null)
+        where TEnum : struct, Enum
+    {
+        var names = new EnumNames<TEnum>(naming);
+        return Add(
+            name,
+            FieldKind.String,
+            set is null ? null : new Utf8FieldSetter<T>((ref T record, ReadOnlySpan<byte> utf8) =>
+            {
+                if (!names.TryParse(utf8, out var value))
+                {
+                    return false;
+                }
+
+                set(ref record, value);
+                return true;
+            }),
+            get is null ? null : new Utf8FieldGetter<T>((in T record) => names.GetName(get(in record))),
+            required);
+    }
+
     /// <summary>Adds a 64-bit integer field.</summary>
     public RecordMap<T> Int64(string name, FieldSetter<T, long>? set, FieldGetter<T, long>? get = null, bool required = true) =>
         Add(name, FieldKind.Int64, set, get, required);
@@ -253,7 +302,7 @@ public sealed class RecordMap<T>
         return missing == 0 ? null : _fields[System.Numerics.BitOperations.TrailingZeroCount(missing)].Name;
     }
 
-    private RecordMap<T> Add(string name, FieldKind kind, Delegate? set, Delegate? get, bool required)
+    private RecordMap<T> Add(string name, FieldKind kind, Delegate? set, Delegate? get, bool required, int minimum = int.MinValue, int maximum = int.MaxValue)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (set is null && get is null)
@@ -271,7 +320,7 @@ public sealed class RecordMap<T>
             throw new ArgumentException($"Field '{name}' is mapped twice.", nameof(name));
         }
 
-        var field = new RecordField<T>(name, kind, set, get, required, _fields.Count);
+        var field = new RecordField<T>(name, kind, set, get, required, _fields.Count, minimum, maximum);
         _fields.Add(field);
         if (field.IsRequired)
         {
