@@ -114,6 +114,7 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
 {
     private const int StateVersion = 1;
     private const string InProgress = ".inprogress";
+    private static readonly System.Buffers.SearchValues<char> s_digits = System.Buffers.SearchValues.Create("0123456789");
     private readonly FileSinkOptions<T> _options;
     private readonly string _directory;
     private readonly List<string> _closed = []; // final paths whose in-progress file is complete
@@ -305,7 +306,7 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
         }
 
         var digits = stem.AsSpan(prefix, stem.Length - prefix - extension.Length);
-        return digits.ContainsAnyExcept("0123456789") || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+        return digits.ContainsAnyExcept(s_digits) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
             ? null
             : sequence;
     }

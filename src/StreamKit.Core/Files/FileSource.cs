@@ -42,7 +42,7 @@ public sealed class FileSource : IRecordSource
 {
     private readonly string[] _files;
     private readonly FileSourceOptions _options;
-    private IReadOnlyDictionary<string, long> _resume = new Dictionary<string, long>();
+    private Dictionary<string, long> _resume = [];
     private int _next;
     private IFileRecordReader? _current;
     private string _partition = "";
