@@ -196,7 +196,7 @@ internal static class Invocation
 
     private static Pipeline<ClickEvent> Build(string query) => query switch
     {
-        "filter" => Queries.Filter(new Discard<WindowResult<NoKey, (long Count, long SumDurationMs)>>()),
+        "filter" => Queries.Filter(new Discard<WindowResult<(long Count, long SumDurationMs)>>()),
         "tumbling" => Queries.Tumbling(new Discard<WindowResult<int, long>>()),
         "hopping" => Queries.Hopping(new Discard<WindowResult<int, long>>()),
         _ => Queries.Sessions(new Discard<WindowResult<int, long>>()),

@@ -45,7 +45,7 @@ public sealed class ClickstreamFunction : IAsyncDisposable
     {
         _job = FunctionJob.Create(query, outputPath, stateDirectory, KafkaJobs.DeadLetterPath(outputPath));
         _unprocessed = new JsonLinesDeadLetterSink(UnprocessedPath(outputPath));
-        _runner = new AzureFunctionsRunner<ClickEvent>(_job.Runner, _unprocessed, new AzureFunctionsOptions { FunctionTimeout = functionTimeout });
+        _runner = new AzureFunctionsRunner<ClickEvent>(_job.Runner, _unprocessed, new AzureFunctionsRunnerOptions { FunctionTimeout = functionTimeout });
     }
 
     /// <summary>Where the records an invocation could not process go (past the deadline, or in a failed invocation): <c>OUT.unprocessed.jsonl</c>.</summary>

@@ -39,7 +39,7 @@ public struct ClickEvent
     public int Country;
 }
 
-/// <summary>How clickstream events map to fields on the wire, and the struct functors the queries use.</summary>
+/// <summary>How clickstream events map to fields on the wire.</summary>
 public static class ClickEvents
 {
     /// <summary>Country codes seen so far, interned from their UTF-8 bytes.</summary>
@@ -83,7 +83,7 @@ public static class ClickEvents
 }
 
 /// <summary>Event time of a click, as a struct selector the JIT inlines.</summary>
-public readonly struct EventTime : ISelector<ClickEvent, long>
+public readonly struct EventTime : ISelector<EventTime, ClickEvent, long>
 {
     /// <inheritdoc />
     public long Invoke(in ClickEvent item) => item.Ts;
@@ -104,21 +104,21 @@ public readonly struct IsView : IPredicate<ClickEvent>
 }
 
 /// <summary>Keys by page.</summary>
-public readonly struct ByPage : ISelector<ClickEvent, int>
+public readonly struct ByPage : ISelector<ByPage, ClickEvent, int>
 {
     /// <inheritdoc />
     public int Invoke(in ClickEvent item) => item.PageId;
 }
 
 /// <summary>Keys by user.</summary>
-public readonly struct ByUser : ISelector<ClickEvent, int>
+public readonly struct ByUser : ISelector<ByUser, ClickEvent, int>
 {
     /// <inheritdoc />
     public int Invoke(in ClickEvent item) => item.UserId;
 }
 
 /// <summary>The duration as a long, for sums.</summary>
-public readonly struct Duration : ISelector<ClickEvent, long>
+public readonly struct Duration : ISelector<Duration, ClickEvent, long>
 {
     /// <inheritdoc />
     public long Invoke(in ClickEvent item) => item.DurationMs;

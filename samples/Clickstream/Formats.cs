@@ -14,9 +14,9 @@ namespace Clickstream;
 public static class Formats
 {
     /// <summary>Q1's single result: <c>{"count":N,"sumDurationMs":S}</c>.</summary>
-    public static RecordMap<WindowResult<NoKey, (long Count, long SumDurationMs)>> Engagement { get; } = new RecordMap<WindowResult<NoKey, (long Count, long SumDurationMs)>>()
-        .Int64("count", null, static (in WindowResult<NoKey, (long Count, long SumDurationMs)> r) => r.Value.Count)
-        .Int64("sumDurationMs", null, static (in WindowResult<NoKey, (long Count, long SumDurationMs)> r) => r.Value.SumDurationMs);
+    public static RecordMap<WindowResult<(long Count, long SumDurationMs)>> Engagement { get; } = new RecordMap<WindowResult<(long Count, long SumDurationMs)>>()
+        .Int64("count", null, static (in WindowResult<(long Count, long SumDurationMs)> r) => r.Value.Count)
+        .Int64("sumDurationMs", null, static (in WindowResult<(long Count, long SumDurationMs)> r) => r.Value.SumDurationMs);
 
     /// <summary>Q2 and Q3: <c>{"windowStart":ms,"pageId":P,"count":C}</c>.</summary>
     public static RecordMap<WindowResult<int, long>> PageWindow { get; } = new RecordMap<WindowResult<int, long>>()

@@ -146,7 +146,7 @@ public static class KafkaJobs
     }
 
     /// <summary>The message key of <c>filter</c>'s single total: <c>total</c>.</summary>
-    public static void TotalKey<TValue>(in WindowResult<NoKey, TValue> result, IBufferWriter<byte> key)
+    public static void TotalKey<TValue>(in WindowResult<TValue> result, IBufferWriter<byte> key)
     {
         ArgumentNullException.ThrowIfNull(key);
         key.Write("total"u8);

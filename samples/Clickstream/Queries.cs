@@ -7,34 +7,34 @@ namespace Clickstream;
 public static class Queries
 {
     /// <summary>Q1: clicks and purchases, counted and their durations summed, over the whole input.</summary>
-    public static Pipeline<ClickEvent> Filter(IRecordSink<WindowResult<NoKey, (long Count, long SumDurationMs)>> sink, PipelineOptions? options = null) =>
-        StreamPipeline.Create<ClickEvent, EventTime>(default, options)
+    public static Pipeline<ClickEvent> Filter(IRecordSink<WindowResult<(long Count, long SumDurationMs)>> sink, PipelineOptions? options = null) =>
+        StreamPipeline.Create(new EventTime(), options)
             .Where(new IsEngagement())
             .Window(WindowSpec.Global)
-            .Aggregate(static a => a.Combine(a.Count(), a.Sum<long, Duration>(default)))
+            .Aggregate(static a => a.Combine(a.Count(), a.Sum(new Duration())))
             .To(sink);
 
     /// <summary>Q2: page views per page per one-minute tumbling window.</summary>
     public static Pipeline<ClickEvent> Tumbling(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null) =>
-        StreamPipeline.Create<ClickEvent, EventTime>(default, options)
+        StreamPipeline.Create(new EventTime(), options)
             .Where(new IsView())
-            .KeyBy<int, ByPage>(default)
+            .KeyBy(new ByPage())
             .Window(WindowSpec.Tumbling(TimeSpan.FromMinutes(1)))
             .Aggregate(static a => a.Count())
             .To(sink);
 
     /// <summary>Q3: all events per page, five-minute windows every minute.</summary>
     public static Pipeline<ClickEvent> Hopping(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null) =>
-        StreamPipeline.Create<ClickEvent, EventTime>(default, options)
-            .KeyBy<int, ByPage>(default)
+        StreamPipeline.Create(new EventTime(), options)
+            .KeyBy(new ByPage())
             .Window(WindowSpec.Hopping(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)))
             .Aggregate(static a => a.Count())
             .To(sink);
 
     /// <summary>Q4: events per user session, a session ending after 30 minutes without events.</summary>
     public static Pipeline<ClickEvent> Sessions(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null) =>
-        StreamPipeline.Create<ClickEvent, EventTime>(default, options)
-            .KeyBy<int, ByUser>(default)
+        StreamPipeline.Create(new EventTime(), options)
+            .KeyBy(new ByUser())
             .Window(WindowSpec.Session(TimeSpan.FromMinutes(30)))
             .Aggregate(static a => a.Count())
             .To(sink);

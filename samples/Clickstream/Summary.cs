@@ -19,7 +19,7 @@ internal static class Summary
             Console.WriteLine("StreamKit clickstream sample: the embedded data set (120,000 events over about 4 hours, 3 malformed lines)");
             Console.WriteLine();
 
-            var filter = new ListSink<WindowResult<NoKey, (long Count, long SumDurationMs)>>();
+            var filter = new ListSink<WindowResult<(long Count, long SumDurationMs)>>();
             var counters = await Jobs.RunAsync(input, deadLetters, Queries.Filter(filter));
             var (count, sum) = filter.Items.Count == 0 ? (0L, 0L) : filter.Items[0].Value;
             Console.WriteLine(string.Create(inv, $"Input: {counters.Read:N0} lines, {counters.Processed:N0} events, {counters.DeadLettered:N0} malformed (dead-lettered with raw bytes, position and reason)"));

@@ -29,7 +29,7 @@ public sealed class AvroDecoder<T> : IRecordDecoder<T>
     /// <param name="readerSchema">An optional reader schema supplying defaults, aliases and enum symbols.</param>
     /// <exception cref="AvroTypeException">The schemas do not resolve.</exception>
     public AvroDecoder(Schema writerSchema, RecordMap<T> map, RecordSchema? readerSchema = null)
-        : this(ResolutionProgram<T>.Compile(writerSchema, map, readerSchema))
+        : this(ResolutionProgram.Compile(writerSchema, map, readerSchema))
     {
     }
 

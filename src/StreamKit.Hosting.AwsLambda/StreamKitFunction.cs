@@ -29,7 +29,7 @@ namespace StreamKit.Hosting.AwsLambda;
 /// sequence numbers make safe. Not thread-safe: Lambda gives an instance one invocation at a time.</para>
 /// </remarks>
 /// <typeparam name="T">The pipeline's record type.</typeparam>
-public sealed class StreamKitFunction<T> : ILambdaHandler
+public sealed class StreamKitFunction<T> : ILambdaHandler, IDisposable
     where T : struct
 {
     private readonly LambdaEventSource _source;
@@ -95,6 +95,10 @@ public sealed class StreamKitFunction<T> : ILambdaHandler
 
         _reader.WriteResponse(response, json.Span, result);
     }
+
+    /// <summary>Returns the pooled buffers of the last event's batch; the handler cannot be used afterwards.</summary>
+    /// <remarks>A function's handler lives as long as its instance, so this matters to tests and hosts that build handlers repeatedly.</remarks>
+    public void Dispose() => _reader.Dispose();
 
     private static void ThrowUntaken(int taken, int count) =>
         throw new TimeoutException($"The invocation neared its deadline after {taken} of {count} Kafka records; failing it so that Lambda delivers the batch again (the {taken} applied records will be skipped).");

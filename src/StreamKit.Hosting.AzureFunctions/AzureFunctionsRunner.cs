@@ -46,7 +46,7 @@ public sealed partial class AzureFunctionsRunner<T> : IDisposable
 
     private readonly InvocationRunner<T> _runner;
     private readonly IDeadLetterSink _deadLetters;
-    private readonly AzureFunctionsOptions _options;
+    private readonly AzureFunctionsRunnerOptions _options;
     private readonly InvocationBatch _batch = new();
     private byte[] _scratch = [];
 
@@ -54,13 +54,13 @@ public sealed partial class AzureFunctionsRunner<T> : IDisposable
     /// <param name="runner">The invocation runner: its state store should be durable (<c>BlobStateStore</c>, a mounted directory).</param>
     /// <param name="deadLetters">Where unprocessed records go; may be the runner's own dead-letter sink. It must be durable once flushed: it is the only copy of those records after the trigger checkpoints.</param>
     /// <param name="options">The function timeout and the clock; defaults when <see langword="null"/>.</param>
-    public AzureFunctionsRunner(InvocationRunner<T> runner, IDeadLetterSink deadLetters, AzureFunctionsOptions? options = null)
+    public AzureFunctionsRunner(InvocationRunner<T> runner, IDeadLetterSink deadLetters, AzureFunctionsRunnerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(deadLetters);
         _runner = runner;
         _deadLetters = deadLetters;
-        _options = options ?? new AzureFunctionsOptions();
+        _options = options ?? new AzureFunctionsRunnerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.FunctionTimeout, TimeSpan.Zero, nameof(options));
     }
 

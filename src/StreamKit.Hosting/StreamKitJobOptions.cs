@@ -2,16 +2,6 @@ using Microsoft.Extensions.Options;
 
 namespace StreamKit.Hosting;
 
-/// <summary>What a hosted job does when its run fails.</summary>
-public enum JobFailureAction
-{
-    /// <summary>Log the failure, report the job Unhealthy and stop the host (a supervisor such as Kubernetes or IoT Edge restarts the process).</summary>
-    StopHost,
-
-    /// <summary>Log the failure and run the job again from its last checkpoint after an exponential backoff, up to <see cref="StreamKitJobOptions.MaxRestarts"/> times.</summary>
-    Restart,
-}
-
 /// <summary>Settings of one hosted pipeline job: polling and checkpointing, failure handling, and health. Named options: the name is the job's.</summary>
 /// <remarks>Validated when the host starts, without reflection; an invalid value fails start-up with an <c>OptionsValidationException</c> naming the job and every invalid setting.</remarks>
 public sealed class StreamKitJobOptions

@@ -173,7 +173,7 @@ public class ResolutionTests
         var ex = Assert.Throws<AvroTypeException>(() => new AvroDecoder<Click>(writer, Clicks.Map));
         Assert.Contains($"'{field}'", ex.Message, StringComparison.Ordinal);
         Assert.Contains(kind, ex.Message, StringComparison.Ordinal);
-        Assert.False(ResolutionProgram<Click>.TryCompile(writer, Clicks.Map, null, out _, out var error));
+        Assert.False(ResolutionProgram.TryCompile(writer, Clicks.Map, null, out _, out var error));
         Assert.Equal(ex.Message, error);
     }
 
@@ -329,7 +329,7 @@ public class ResolutionTests
     [Fact]
     public void Compile_WriterNotRecord_Fails()
     {
-        Assert.False(ResolutionProgram<Click>.TryCompile(Schema.Parse("\"long\""), Clicks.Map, null, out _, out var error));
+        Assert.False(ResolutionProgram.TryCompile(Schema.Parse("\"long\""), Clicks.Map, null, out _, out var error));
         Assert.Contains("must be a record", error, StringComparison.Ordinal);
     }
 

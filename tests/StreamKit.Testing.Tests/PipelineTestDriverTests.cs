@@ -37,7 +37,7 @@ public class PipelineTestDriverTests
     [Fact]
     public void Push_FilteringPipeline_LeavesCallersRecordsUntouched()
     {
-        var sink = new CollectingSink<WindowResult<NoKey, long>>();
+        var sink = new CollectingSink<WindowResult<long>>();
         var driver = new PipelineTestDriver<Click>(options => StreamPipeline.Create<Click>(static c => c.Ts, options)
             .Where(static c => c.Page == 8)
             .Window(WindowSpec.Global)
@@ -94,7 +94,7 @@ public class PipelineTestDriverTests
     public void Restore_SnapshotFromDifferentPipeline_Throws()
     {
         var (counts, _) = CountsPerPage();
-        var sink = new CollectingSink<WindowResult<NoKey, long>>();
+        var sink = new CollectingSink<WindowResult<long>>();
         var global = new PipelineTestDriver<Click>(options => StreamPipeline.Create<Click>(static c => c.Ts, options).Window(WindowSpec.Global).Aggregate(static a => a.Count()).To(sink));
 
         var changed = Assert.Throws<IncompatibleStateException>(() => counts.Restore(global.Snapshot()));
@@ -105,7 +105,7 @@ public class PipelineTestDriverTests
     [Fact]
     public void Push_WithoutSelector_RequiresTimestamps()
     {
-        var sink = new CollectingSink<WindowResult<NoKey, long>>();
+        var sink = new CollectingSink<WindowResult<long>>();
         var driver = new PipelineTestDriver<Click>(options => StreamPipeline.Create<Click>(options).Window(WindowSpec.Global).Aggregate(static a => a.Count()).To(sink));
 
         Assert.Throws<InvalidOperationException>(() => driver.Push([new Click(1, 1)]));

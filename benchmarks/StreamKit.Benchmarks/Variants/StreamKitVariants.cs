@@ -8,7 +8,7 @@ using StreamKit.Windows;
 namespace StreamKit.Benchmarks.Variants;
 
 /// <summary>Folds window results into a digest: the cheapest sink, so the benchmark measures the pipeline.</summary>
-public sealed class ChecksumSink : IRecordSink<WindowResult<int, long>>, IRecordSink<WindowResult<NoKey, (long Count, long SumDurationMs)>>
+public sealed class ChecksumSink : IRecordSink<WindowResult<int, long>>, IRecordSink<WindowResult<(long Count, long SumDurationMs)>>
 {
     private ResultChecksum _results;
 
@@ -25,7 +25,7 @@ public sealed class ChecksumSink : IRecordSink<WindowResult<int, long>>, IRecord
     }
 
     /// <inheritdoc />
-    public void Write(ReadOnlySpan<WindowResult<NoKey, (long Count, long SumDurationMs)>> records)
+    public void Write(ReadOnlySpan<WindowResult<(long Count, long SumDurationMs)>> records)
     {
         foreach (ref readonly var r in records)
         {

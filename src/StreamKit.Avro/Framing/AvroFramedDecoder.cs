@@ -111,7 +111,7 @@ public sealed class AvroFramedDecoder<T> : IRecordDecoder<T>
         }
 
         compiled = _bySchema.GetOrAdd(AvroSchemas.Fingerprint(schema), static (_, state) =>
-            ResolutionProgram<T>.TryCompile(state.Schema, state.Map, state.Reader, out var program, out var compileError)
+            ResolutionProgram.TryCompile(state.Schema, state.Map, state.Reader, out var program, out var compileError)
                 ? new Compiled(program, null)
                 : new Compiled(null, "Writer schema does not resolve against the reader: " + compileError), (Schema: schema, Map: _map, Reader: _readerSchema));
         _byKey[key] = compiled;

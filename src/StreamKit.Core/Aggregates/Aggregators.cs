@@ -174,7 +174,7 @@ public readonly struct CombinedAggregator<T, TAcc1, TResult1, TAggregator1, TAcc
 
 /// <summary>Makes aggregate specs for records of type <typeparamref name="T"/>; the window builder hands you one.</summary>
 /// <remarks>Each method has a lambda overload (easy) and a struct-selector overload (specialised and inlined by the JIT).</remarks>
-public sealed class AggregateFactory<T>
+public sealed partial class AggregateFactory<T>
 {
     internal static readonly AggregateFactory<T> Instance = new();
 

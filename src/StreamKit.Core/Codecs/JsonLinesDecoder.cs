@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -32,6 +31,27 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
     /// <summary>The largest record accepted, in bytes; larger ones are rejected without parsing.</summary>
     /// <value>Defaults to 1 MiB.</value>
     public int MaxRecordBytes { get; init; } = 1 << 20;
+
+    /// <summary>Decodes JSON lines already in memory (a request body, a test fixture), line by line.</summary>
+    /// <remarks>Lines are framed as in <c>.jsonl</c> files; bad lines are yielded with their raw bytes, position and reason, not thrown.</remarks>
+    /// <example>
+    /// <code>
+    /// foreach (var line in decoder.ReadLines(body))
+    /// {
+    ///     if (line.IsValid) records.Add(line.Record);
+    ///     else deadLetters.Write(new DeadLetter("request", "0", line.Position, line.Error!, line.Raw, default, 0));
+    /// }
+    /// </code>
+    /// </example>
+    public JsonLineReader<T> ReadLines(ReadOnlySpan<byte> utf8) => new(this, utf8);
+
+    /// <summary>Decodes JSON lines held in a string, line by line.</summary>
+    /// <remarks>Transcodes the text to UTF-8 once (one allocation of its size); positions are UTF-8 byte offsets.</remarks>
+    public JsonLineReader<T> ReadLines(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return new(this, Encoding.UTF8.GetBytes(text));
+    }
 
     /// <inheritdoc />
     public bool TryDecode(ReadOnlySpan<byte> payload, ref T record, out string? error)
@@ -225,77 +245,4 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
         JsonTokenType.StartArray => "array",
         _ => token.ToString(),
     };
-}
-
-/// <summary>Writes records as JSON lines: one compact object per line, fields in map order.</summary>
-/// <remarks>
-/// Uses one reused <see cref="Utf8JsonWriter"/> and the property names' UTF-8 bytes, so steady-state encoding allocates
-/// nothing. The names are not pre-escaped (<c>JsonEncodedText</c>): that would load System.Text.Json's escaping
-/// encoder (about 9 ms here) when a function builds its pipeline, instead of when it first writes a result, which a
-/// function's first invocation often does not. Not thread-safe: one per sink.
-/// </remarks>
-public sealed class JsonLinesEncoder<T> : IRecordEncoder<T>
-    where T : struct
-{
-    private readonly RecordField<T>[] _fields;
-    private readonly byte[][] _names;
-    private readonly Utf8JsonWriter _writer = new(Stream.Null, new JsonWriterOptions { SkipValidation = true });
-
-    /// <summary>Creates an encoder writing every field of <paramref name="map"/> that has a getter.</summary>
-    public JsonLinesEncoder(RecordMap<T> map)
-    {
-        ArgumentNullException.ThrowIfNull(map);
-        var fields = new List<RecordField<T>>();
-        foreach (var field in map.Fields)
-        {
-            if (field.CanGet)
-            {
-                fields.Add(field);
-            }
-        }
-
-        _fields = [.. fields];
-        _names = new byte[_fields.Length][];
-        for (var i = 0; i < _fields.Length; i++)
-        {
-            _names[i] = Encoding.UTF8.GetBytes(_fields[i].Name);
-        }
-    }
-
-    /// <inheritdoc />
-    public void Encode(in T record, IBufferWriter<byte> output)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        _writer.Reset(output);
-        _writer.WriteStartObject();
-        for (var i = 0; i < _fields.Length; i++)
-        {
-            var field = _fields[i];
-            ReadOnlySpan<byte> name = _names[i];
-            switch (field.Kind)
-            {
-                case FieldKind.Int32:
-                    _writer.WriteNumber(name, field.GetInt32(record));
-                    break;
-                case FieldKind.Int64:
-                case FieldKind.TimestampMillis:
-                    _writer.WriteNumber(name, field.GetInt64(record));
-                    break;
-                case FieldKind.Double:
-                    _writer.WriteNumber(name, field.GetDouble(record));
-                    break;
-                case FieldKind.Boolean:
-                    _writer.WriteBoolean(name, field.GetBoolean(record));
-                    break;
-                default:
-                    _writer.WriteString(name, field.GetString(record));
-                    break;
-            }
-        }
-
-        _writer.WriteEndObject();
-        _writer.Flush();
-        output.GetSpan(1)[0] = (byte)'\n';
-        output.Advance(1);
-    }
 }

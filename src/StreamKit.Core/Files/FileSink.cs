@@ -1,101 +1,8 @@
 using System.Globalization;
-using StreamKit.Codecs;
 using StreamKit.Pipeline;
 using StreamKit.State;
 
 namespace StreamKit.Files;
-
-/// <summary>How a <see cref="FileSink{T}"/> lays out one output file.</summary>
-/// <typeparam name="T">The record type.</typeparam>
-public interface IFileWriterFormat<T>
-{
-    /// <summary>The extension of finished files, with the dot (<c>.jsonl</c>).</summary>
-    string Extension { get; }
-
-    /// <summary>Starts a file on <paramref name="stream"/> (write any header now).</summary>
-    IFileRecordWriter<T> Create(Stream stream);
-}
-
-/// <summary>Writes records into one open output file.</summary>
-/// <typeparam name="T">The record type.</typeparam>
-public interface IFileRecordWriter<T> : IDisposable
-{
-    /// <summary>Appends records (buffered).</summary>
-    void Write(ReadOnlySpan<T> records);
-
-    /// <summary>Pushes everything written to the stream, ending any block in progress; the file stays open.</summary>
-    void Flush();
-}
-
-/// <summary>A file format made of one encoding per record, back to back: JSON lines, a MessagePack stream.</summary>
-/// <typeparam name="T">The record type.</typeparam>
-/// <param name="encoder">Encodes one record, with its framing (a JSON lines encoder adds the newline).</param>
-/// <param name="extension">The files' extension, with the dot.</param>
-public sealed class EncodedFileFormat<T>(IRecordEncoder<T> encoder, string extension) : IFileWriterFormat<T>
-{
-    /// <inheritdoc />
-    public string Extension { get; } = extension;
-
-    /// <inheritdoc />
-    public IFileRecordWriter<T> Create(Stream stream) => new Writer(stream, encoder);
-
-    private sealed class Writer(Stream stream, IRecordEncoder<T> encoder) : IFileRecordWriter<T>
-    {
-        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(1 << 16);
-
-        public void Write(ReadOnlySpan<T> records)
-        {
-            foreach (ref readonly var record in records)
-            {
-                encoder.Encode(record, _buffer);
-            }
-
-            // Hand every batch to the stream (which buffers on its own), so the stream's position is the file's size
-            // and the sink rolls at MaxFileBytes rather than up to 64 KiB later.
-            Flush();
-        }
-
-        public void Flush()
-        {
-            stream.Write(_buffer.WrittenSpan);
-            _buffer.ResetWrittenCount();
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-}
-
-/// <summary>Where a <see cref="FileSink{T}"/> writes and when it starts a new file.</summary>
-/// <typeparam name="T">The record type.</typeparam>
-public sealed class FileSinkOptions<T>
-{
-    /// <summary>The output directory (created if missing).</summary>
-    public required string Directory { get; set; }
-
-    /// <summary>How records are laid out in a file.</summary>
-    public required IFileWriterFormat<T> Format { get; set; }
-
-    /// <summary>The start of every file name: files are <c>{Prefix}-{sequence:D6}{Extension}</c>.</summary>
-    /// <value>Defaults to <c>part</c>. Give each sink writing to the same directory its own prefix.</value>
-    public string Prefix { get; set; } = "part";
-
-    /// <summary>Start a new file once the current one reaches this size.</summary>
-    /// <remarks>
-    /// Checked after each batch written, so a file ends within one batch of the limit; a format that buffers blocks
-    /// (Avro) counts a block once it is written, so its files may also pass the limit by up to a block.
-    /// </remarks>
-    /// <value>Defaults to 128 MiB.</value>
-    public long MaxFileBytes { get; set; } = 128L << 20;
-
-    /// <summary>Start a new file once the current one is this old (wall clock).</summary>
-    /// <value>Defaults to 15 minutes.</value>
-    public TimeSpan MaxFileAge { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>The wall clock for <see cref="MaxFileAge"/>.</summary>
-    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
-}
 
 /// <summary>
 /// Writes a pipeline's output to rolling files that become visible only at checkpoints, so output is exactly once
@@ -114,6 +21,7 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
 {
     private const int StateVersion = 1;
     private const string InProgress = ".inprogress";
+    private static readonly System.Buffers.SearchValues<char> s_digits = System.Buffers.SearchValues.Create("0123456789");
     private readonly FileSinkOptions<T> _options;
     private readonly string _directory;
     private readonly List<string> _closed = []; // final paths whose in-progress file is complete
@@ -305,7 +213,7 @@ public sealed class FileSink<T> : IRecordSink<T>, ITransactionalSink, ICheckpoin
         }
 
         var digits = stem.AsSpan(prefix, stem.Length - prefix - extension.Length);
-        return digits.ContainsAnyExcept("0123456789") || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+        return digits.ContainsAnyExcept(s_digits) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
             ? null
             : sequence;
     }

@@ -4,32 +4,6 @@ using StreamKit.Records;
 
 namespace StreamKit.Files;
 
-/// <summary>What a framer found at the start of the unread bytes.</summary>
-public enum FrameStatus
-{
-    /// <summary>More bytes are needed to decide.</summary>
-    NeedMoreData,
-
-    /// <summary>A record: <see cref="Frame.RecordLength"/> bytes, then <see cref="Frame.Consumed"/> in all (with any delimiter).</summary>
-    Record,
-
-    /// <summary>Bytes that are not a record and not an error (a blank line, a byte-order mark): consume them silently.</summary>
-    Skip,
-
-    /// <summary>
-    /// Bytes that cannot be a valid record: the first <see cref="Frame.RecordLength"/> of them are dead-lettered with
-    /// <see cref="Frame.Error"/>, and <see cref="Frame.Consumed"/> are dropped — which may run past the bytes seen so
-    /// far (an over-size record); the rest is discarded as it arrives.
-    /// </summary>
-    Invalid,
-}
-
-/// <summary>The extent of one frame.</summary>
-/// <param name="RecordLength">How many bytes form the record (or the dead-lettered part of an invalid one).</param>
-/// <param name="Consumed">How many bytes to move past, delimiter included.</param>
-/// <param name="Error">Why the bytes are invalid, for <see cref="FrameStatus.Invalid"/>.</param>
-public readonly record struct Frame(long RecordLength, long Consumed, string? Error = null);
-
 /// <summary>
 /// Reads a file whose records can be found by looking at the bytes alone (lines, length-prefixed objects) through
 /// System.IO.Pipelines: subclasses only say where each record ends.

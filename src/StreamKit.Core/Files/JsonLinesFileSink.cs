@@ -59,6 +59,20 @@ public sealed class JsonLinesFileSink<T> : IRecordSink<T>, IAsyncDisposable
     public ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        Flush();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Flush();
+        _file.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Flush()
+    {
         if (_buffer.WrittenCount > 0)
         {
             _file.Write(_buffer.WrittenSpan);
@@ -66,14 +80,5 @@ public sealed class JsonLinesFileSink<T> : IRecordSink<T>, IAsyncDisposable
         }
 
         _file.Flush(flushToDisk: true);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        FlushAsync().GetAwaiter().GetResult();
-        _file.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

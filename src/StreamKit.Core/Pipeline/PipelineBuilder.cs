@@ -1,49 +1,7 @@
-using StreamKit.Aggregates;
 using StreamKit.State;
 using StreamKit.Windows;
 
 namespace StreamKit.Pipeline;
-
-/// <summary>Starts building a pipeline.</summary>
-/// <example>
-/// <code>
-/// var pipeline = StreamPipeline.Create&lt;Click&gt;(static c => c.Ts)
-///     .Where(static c => c.Kind == ClickKind.View)
-///     .KeyBy(static c => c.PageId)
-///     .Window(WindowSpec.Tumbling(TimeSpan.FromMinutes(1)))
-///     .Aggregate(static a => a.Count())
-///     .To(sink);
-/// pipeline.Process(batch);
-/// </code>
-/// </example>
-public static class StreamPipeline
-{
-    /// <summary>A pipeline whose event time is read from each record by a lambda.</summary>
-    public static PipelineBuilder<T, T> Create<T>(Func<T, long> eventTime, PipelineOptions? options = null)
-        where T : struct
-    {
-        ArgumentNullException.ThrowIfNull(eventTime);
-        return Create<T, DelegateSelector<T, long>>(new(eventTime), options);
-    }
-
-    /// <summary>A pipeline whose event time is read from each record by a struct selector (inlined).</summary>
-    public static PipelineBuilder<T, T> Create<T, TEventTime>(TEventTime eventTime, PipelineOptions? options = null)
-        where T : struct
-        where TEventTime : struct, ISelector<T, long> =>
-        Start<T>(new Pipeline<T>.Timestamps<TEventTime>(eventTime), options);
-
-    /// <summary>A pipeline whose event times are passed with each batch (e.g. the source's timestamps).</summary>
-    public static PipelineBuilder<T, T> Create<T>(PipelineOptions? options = null)
-        where T : struct => Start<T>(null, options);
-
-    private static PipelineBuilder<T, T> Start<T>(Pipeline<T>.ITimestamps? eventTime, PipelineOptions? options)
-        where T : struct
-    {
-        options ??= new PipelineOptions();
-        options.Validate();
-        return new PipelineBuilder<T, T>(new BuildContext<T>(options, eventTime), static next => next);
-    }
-}
 
 /// <summary>What every stage of one pipeline's builder shares.</summary>
 internal sealed class BuildContext<TIn>(PipelineOptions options, Pipeline<TIn>.ITimestamps? eventTime)
@@ -120,6 +78,15 @@ public sealed class PipelineBuilder<TIn, T>
         where TSelector : struct, ISelector<T, TResult> =>
         Then<TResult>(next => new SelectOperator<T, TResult, TSelector>(selector, next));
 
+    /// <summary>Maps each record with a struct selector that names itself: <c>Select(new ToVisit())</c>.</summary>
+    /// <remarks>The same stage as <see cref="Select{TResult, TSelector}(TSelector)"/>; see <see cref="ISelector{TSelf, T, TResult}"/>.</remarks>
+    public PipelineBuilder<TIn, TResult> Select<TSelector, TResult>(ISelector<TSelector, T, TResult> selector)
+        where TSelector : struct, ISelector<TSelector, T, TResult>
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        return Select<TResult, TSelector>((TSelector)selector);
+    }
+
     /// <summary>Groups records by a key for windowed aggregation.</summary>
     /// <remarks>Keys are unmanaged values: intern string fields to integers (<see cref="Keys.Utf8Interner"/>).</remarks>
     public KeyedPipelineBuilder<TIn, T, TKey, DelegateSelector<T, TKey>> KeyBy<TKey>(Func<T, TKey> keySelector)
@@ -134,9 +101,19 @@ public sealed class PipelineBuilder<TIn, T>
         where TKey : unmanaged, IEquatable<TKey>
         where TKeySelector : struct, ISelector<T, TKey> => new(_context, _attach, keySelector);
 
-    /// <summary>Windows the whole stream without a key (one result per window).</summary>
-    public WindowedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>> Window(WindowSpec window) =>
-        new KeyedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>>(_context, _attach, default).Window(window);
+    /// <summary>Groups records by a key selected by a struct that names itself: <c>KeyBy(new ByPage())</c>.</summary>
+    /// <remarks>The same stage as <see cref="KeyBy{TKey, TKeySelector}(TKeySelector)"/>; see <see cref="ISelector{TSelf, T, TResult}"/>.</remarks>
+    public KeyedPipelineBuilder<TIn, T, TKey, TKeySelector> KeyBy<TKeySelector, TKey>(ISelector<TKeySelector, T, TKey> keySelector)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TKeySelector : struct, ISelector<TKeySelector, T, TKey>
+    {
+        ArgumentNullException.ThrowIfNull(keySelector);
+        return KeyBy<TKey, TKeySelector>((TKeySelector)keySelector);
+    }
+
+    /// <summary>Windows the whole stream without a key: one <see cref="WindowResult{TValue}"/> per window.</summary>
+    public WindowedPipelineBuilder<TIn, T> Window(WindowSpec window) =>
+        new(new KeyedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>>(_context, _attach, default).Window(window));
 
     /// <summary>Adds state that must be checkpointed with the pipeline, such as an interner its decoder uses.</summary>
     public PipelineBuilder<TIn, T> WithState(ICheckpointed state)
@@ -160,129 +137,4 @@ public sealed class PipelineBuilder<TIn, T>
         var attach = _attach;
         return new PipelineBuilder<TIn, TNext>(_context, next => attach(stage(next)));
     }
-}
-
-/// <summary>A keyed stream under construction: choose its windows next.</summary>
-public sealed class KeyedPipelineBuilder<TIn, T, TKey, TKeySelector>
-    where TIn : struct
-    where TKey : unmanaged, IEquatable<TKey>
-    where TKeySelector : struct, ISelector<T, TKey>
-{
-    private readonly BuildContext<TIn> _context;
-    private readonly Func<BatchOperator<T>, BatchOperator<TIn>> _attach;
-    private readonly TKeySelector _keySelector;
-
-    internal KeyedPipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, TKeySelector keySelector)
-    {
-        _context = context;
-        _attach = attach;
-        _keySelector = keySelector;
-    }
-
-    /// <summary>Cuts each key's records into event-time windows.</summary>
-    public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> Window(WindowSpec window)
-    {
-        ArgumentNullException.ThrowIfNull(window);
-        return new(_context, _attach, _keySelector, window);
-    }
-}
-
-/// <summary>A windowed stream under construction: set lateness handling, then choose the aggregate.</summary>
-public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
-    where TIn : struct
-    where TKey : unmanaged, IEquatable<TKey>
-    where TKeySelector : struct, ISelector<T, TKey>
-{
-    private readonly BuildContext<TIn> _context;
-    private readonly Func<BatchOperator<T>, BatchOperator<TIn>> _attach;
-    private readonly TKeySelector _keySelector;
-    private readonly WindowSpec _window;
-    private LateEventPolicy _policy = LateEventPolicy.Drop;
-    private TimeSpan _allowedLateness = TimeSpan.Zero;
-    private IRecordSink<T>? _lateSink;
-
-    internal WindowedPipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, TKeySelector keySelector, WindowSpec window)
-    {
-        _context = context;
-        _attach = attach;
-        _keySelector = keySelector;
-        _window = window;
-    }
-
-    /// <summary>Keeps closed windows this long (event time) so late events update them; implies <see cref="LateEventPolicy.Update"/>.</summary>
-    /// <remarks>
-    /// <para>A window <c>[start, end)</c> fires when the watermark (<see cref="PipelineOptions.MaxOutOfOrderness"/>)
-    /// reaches <c>end</c> and is kept while the watermark is below <c>end + lateness</c>. A late event (every window
-    /// containing it has fired) is folded into each kept window containing it, whose result is emitted again with
-    /// <see cref="Windows.WindowResult{TKey, TValue}.IsUpdate"/> set; an event for which no window is kept any more is
-    /// counted and dropped. A session window is updated only by an event that joins or bridges a kept session; one
-    /// that would start a new, already closed session is dropped.</para>
-    /// <para>State grows with the lateness: every window is kept this much longer after it fires. Part of the
-    /// pipeline's definition: a snapshot taken with another lateness is refused on restore.</para>
-    /// </remarks>
-    /// <param name="lateness">How long after a window fires it still takes late events; zero keeps none (then late events are dropped).</param>
-    public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> AllowedLateness(TimeSpan lateness)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(lateness, TimeSpan.Zero);
-        _allowedLateness = lateness;
-        _policy = LateEventPolicy.Update;
-        return this;
-    }
-
-    /// <summary>Drops events that arrive after all their windows closed, counting them (the default).</summary>
-    /// <remarks>
-    /// Late means every window containing the event has fired: the watermark (<see cref="PipelineOptions.MaxOutOfOrderness"/>)
-    /// has reached each one's end. Dropped events count in <see cref="PipelineCounters.Late"/> and
-    /// <see cref="PipelineCounters.Dropped"/> and the <c>streamkit.late_events</c> metric.
-    /// </remarks>
-    public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> DropLate()
-    {
-        _policy = LateEventPolicy.Drop;
-        _lateSink = null;
-        return this;
-    }
-
-    /// <summary>Sends events that arrive after all their windows closed to <paramref name="sink"/>.</summary>
-    /// <remarks>
-    /// Late means every window containing the event has fired (the watermark, see
-    /// <see cref="PipelineOptions.MaxOutOfOrderness"/>, has reached each one's end); a hopping event that still has an
-    /// open window is on time there and not sent. The sink takes part in checkpoints like the result sink: flushed
-    /// before the state is saved, committed after if it is transactional.
-    /// </remarks>
-    public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> LateTo(IRecordSink<T> sink)
-    {
-        ArgumentNullException.ThrowIfNull(sink);
-        _policy = LateEventPolicy.SideOutput;
-        _lateSink = sink;
-        _context.AddSink(sink);
-        return this;
-    }
-
-    /// <summary>Aggregates each window and key; results flow on as <see cref="WindowResult{TKey, TValue}"/>.</summary>
-    /// <param name="choose">Picks the aggregate, e.g. <c>static a => a.Count()</c> or <c>static a => a.Combine(a.Count(), a.Sum(static c => (long)c.DurationMs))</c>.</param>
-    public PipelineBuilder<TIn, WindowResult<TKey, TResult>> Aggregate<TAcc, TResult, TAggregator>(Func<AggregateFactory<T>, AggregateSpec<T, TAcc, TResult, TAggregator>> choose)
-        where TAcc : unmanaged
-        where TAggregator : struct, IAggregator<T, TAcc, TResult>
-    {
-        ArgumentNullException.ThrowIfNull(choose);
-        var aggregator = choose(AggregateFactory<T>.Instance).Aggregator;
-        var settings = new WindowSettings<T>(_policy, (long)_allowedLateness.TotalMilliseconds, _lateSink, _context.Counters);
-        var window = _window;
-        var keySelector = _keySelector;
-        var counters = _context.Counters;
-        var attach = _attach;
-        return new PipelineBuilder<TIn, WindowResult<TKey, TResult>>(_context, next => attach(window.Kind switch
-        {
-            WindowKind.Session => new SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next),
-            WindowKind.Global => new GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(keySelector, aggregator, counters, next),
-            _ => new SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next),
-        }));
-    }
-}
-
-/// <summary>The key selector of an unkeyed window: every record has the same <see cref="NoKey"/>.</summary>
-public readonly struct NoKeySelector<T> : ISelector<T, NoKey>
-{
-    /// <inheritdoc />
-    public NoKey Invoke(in T item) => default;
 }

@@ -1,160 +1,4 @@
-using System.Text;
-
 namespace StreamKit.Records;
-
-/// <summary>Stores a decoded value into a field of the record being built.</summary>
-/// <remarks>Called once per field per record on the hot path: keep it a <c>static</c> lambda that captures nothing.</remarks>
-public delegate void FieldSetter<T, in TValue>(ref T record, TValue value);
-
-/// <summary>Reads a field of a record for encoding.</summary>
-public delegate TValue FieldGetter<T, out TValue>(in T record);
-
-/// <summary>Stores a UTF-8 string field; returns <see langword="false"/> when the value is not acceptable (the record is dead-lettered).</summary>
-/// <remarks>The span is only valid during the call: intern it (see <see cref="Keys.Utf8Interner"/>) or parse it, never keep it.</remarks>
-public delegate bool Utf8FieldSetter<T>(ref T record, ReadOnlySpan<byte> utf8);
-
-/// <summary>Returns a UTF-8 string field for encoding.</summary>
-/// <remarks>The span must stay valid until the encoder returns: a <c>u8</c> literal or interned bytes are ideal.</remarks>
-public delegate ReadOnlySpan<byte> Utf8FieldGetter<T>(in T record);
-
-/// <summary>The logical type of a mapped field; codecs translate it to their own wire types.</summary>
-public enum FieldKind
-{
-    /// <summary>A 32-bit signed integer. Decoders accept any wire integer that fits.</summary>
-    Int32,
-
-    /// <summary>A 64-bit signed integer.</summary>
-    Int64,
-
-    /// <summary>A 64-bit float. Decoders accept integers and floats.</summary>
-    Double,
-
-    /// <summary>A boolean.</summary>
-    Boolean,
-
-    /// <summary>A UTF-8 string.</summary>
-    String,
-
-    /// <summary>Milliseconds since the Unix epoch, UTC (Avro <c>timestamp-millis</c>, MessagePack timestamp extension).</summary>
-    TimestampMillis,
-}
-
-/// <summary>One field of a <see cref="RecordMap{T}"/>: its name, kind, and how to set and get it.</summary>
-/// <remarks>Codecs call the typed <c>Set*</c>/<c>Get*</c> methods matching <see cref="Kind"/>; calling another one throws.</remarks>
-public sealed class RecordField<T>
-    where T : struct
-{
-    private readonly Delegate? _setter;
-    private readonly Delegate? _getter;
-
-    internal RecordField(string name, FieldKind kind, Delegate? setter, Delegate? getter, bool required, int index)
-    {
-        Name = name;
-        Utf8Name = Encoding.UTF8.GetBytes(name);
-        Kind = kind;
-        _setter = setter;
-        _getter = getter;
-        IsRequired = required && setter is not null;
-        Index = index;
-    }
-
-    /// <summary>The field's name as it appears on the wire (JSON property, MessagePack map key, Avro field name).</summary>
-    public string Name { get; }
-
-    /// <summary>The name's UTF-8 bytes, for allocation-free matching.</summary>
-    public ReadOnlyMemory<byte> Utf8Name { get; }
-
-    /// <summary>The field's logical type.</summary>
-    public FieldKind Kind { get; }
-
-    /// <summary>Whether a record lacking this field is malformed (dead-lettered) rather than left at its default.</summary>
-    public bool IsRequired { get; }
-
-    /// <summary>The field's position in its map, below 64.</summary>
-    public int Index { get; }
-
-    /// <summary>Whether decoders can store this field (it has a setter).</summary>
-    public bool CanSet => _setter is not null;
-
-    /// <summary>Whether encoders can write this field (it has a getter).</summary>
-    public bool CanGet => _getter is not null;
-
-    /// <summary>Stores an integer; <see cref="FieldKind.Int32"/> fields range-check it.</summary>
-    /// <returns><see langword="false"/> when the value does not fit the field.</returns>
-    public bool SetInt64(ref T record, long value)
-    {
-        switch (Kind)
-        {
-            case FieldKind.Int64:
-            case FieldKind.TimestampMillis:
-                ((FieldSetter<T, long>)_setter!)(ref record, value);
-                return true;
-            case FieldKind.Int32:
-                if (value is < int.MinValue or > int.MaxValue)
-                {
-                    return false;
-                }
-
-                ((FieldSetter<T, int>)_setter!)(ref record, (int)value);
-                return true;
-            case FieldKind.Double:
-                ((FieldSetter<T, double>)_setter!)(ref record, value);
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    /// <summary>Stores a float into a <see cref="FieldKind.Double"/> field; integer fields accept only integral values.</summary>
-    /// <returns><see langword="false"/> when the value does not fit the field.</returns>
-    public bool SetDouble(ref T record, double value)
-    {
-        if (Kind == FieldKind.Double)
-        {
-            ((FieldSetter<T, double>)_setter!)(ref record, value);
-            return true;
-        }
-
-        // An integer field accepts 3.0 but not 3.5 or NaN: silently truncating would corrupt keys.
-        return Kind is FieldKind.Int32 or FieldKind.Int64 or FieldKind.TimestampMillis
-            && Math.Floor(value) == value
-            && value is >= long.MinValue and < 9.2233720368547758E18
-            && SetInt64(ref record, (long)value);
-    }
-
-    /// <summary>Stores a boolean.</summary>
-    /// <returns><see langword="false"/> when the field is not boolean.</returns>
-    public bool SetBoolean(ref T record, bool value)
-    {
-        if (Kind != FieldKind.Boolean)
-        {
-            return false;
-        }
-
-        ((FieldSetter<T, bool>)_setter!)(ref record, value);
-        return true;
-    }
-
-    /// <summary>Stores a UTF-8 string.</summary>
-    /// <returns><see langword="false"/> when the field is not a string or its setter rejects the value.</returns>
-    public bool SetString(ref T record, ReadOnlySpan<byte> utf8) =>
-        Kind == FieldKind.String && ((Utf8FieldSetter<T>)_setter!)(ref record, utf8);
-
-    /// <summary>Reads an <see cref="FieldKind.Int32"/> field.</summary>
-    public int GetInt32(in T record) => ((FieldGetter<T, int>)_getter!)(in record);
-
-    /// <summary>Reads an <see cref="FieldKind.Int64"/> or <see cref="FieldKind.TimestampMillis"/> field.</summary>
-    public long GetInt64(in T record) => ((FieldGetter<T, long>)_getter!)(in record);
-
-    /// <summary>Reads a <see cref="FieldKind.Double"/> field.</summary>
-    public double GetDouble(in T record) => ((FieldGetter<T, double>)_getter!)(in record);
-
-    /// <summary>Reads a <see cref="FieldKind.Boolean"/> field.</summary>
-    public bool GetBoolean(in T record) => ((FieldGetter<T, bool>)_getter!)(in record);
-
-    /// <summary>Reads a <see cref="FieldKind.String"/> field as UTF-8.</summary>
-    public ReadOnlySpan<byte> GetString(in T record) => ((Utf8FieldGetter<T>)_getter!)(in record);
-}
 
 /// <summary>
 /// Describes how a user struct maps to named fields, once, for every format: JSON lines, MessagePack and Avro
@@ -189,6 +33,51 @@ public sealed class RecordMap<T>
     /// <summary>Adds a 32-bit integer field.</summary>
     public RecordMap<T> Int32(string name, FieldSetter<T, int>? set, FieldGetter<T, int>? get = null, bool required = true) =>
         Add(name, FieldKind.Int32, set, get, required);
+
+    /// <summary>Adds an 8-bit unsigned integer field.</summary>
+    /// <remarks>
+    /// On the wire it is an integer (<see cref="FieldKind.Int32"/>: a JSON number, a MessagePack integer, an Avro
+    /// <c>int</c>); decoders reject values outside 0 to 255 rather than wrap them.
+    /// </remarks>
+    public RecordMap<T> Byte(string name, FieldSetter<T, byte>? set, FieldGetter<T, byte>? get = null, bool required = true) =>
+        Add(
+            name,
+            FieldKind.Int32,
+            set is null ? null : new FieldSetter<T, int>((ref T record, int value) => set(ref record, (byte)value)),
+            get is null ? null : new FieldGetter<T, int>((in T record) => get(in record)),
+            required,
+            byte.MinValue,
+            byte.MaxValue);
+
+    /// <summary>Adds an enum field, written as the member's name.</summary>
+    /// <remarks>
+    /// Names, as Kafka Streams' JSON serdes (Jackson) and System.Text.Json's <c>JsonStringEnumConverter</c> write
+    /// enums, and as Avro enums are written: readable, and safe when members are reordered. On the wire it is a
+    /// <see cref="FieldKind.String"/> in every format. Decoders match names case-insensitively (as
+    /// <c>JsonStringEnumConverter</c> reads) and reject unknown names; a value that is not a declared member (a flags
+    /// combination, a member added later) is written as its number in the string and read back from it, so nothing is lost. <paramref name="naming"/> renames members on the wire,
+    /// e.g. <see cref="System.Text.Json.JsonNamingPolicy.CamelCase"/> for <c>"pageView"</c>.
+    /// </remarks>
+    public RecordMap<T> Enum<TEnum>(string name, FieldSetter<T, TEnum>? set, FieldGetter<T, TEnum>? get = null, bool required = true, System.Text.Json.JsonNamingPolicy? naming = null)
+        where TEnum : struct, Enum
+    {
+        var names = new EnumNames<TEnum>(naming);
+        return Add(
+            name,
+            FieldKind.String,
+            set is null ? null : new Utf8FieldSetter<T>((ref T record, ReadOnlySpan<byte> utf8) =>
+            {
+                if (!names.TryParse(utf8, out var value))
+                {
+                    return false;
+                }
+
+                set(ref record, value);
+                return true;
+            }),
+            get is null ? null : new Utf8FieldGetter<T>((in T record) => names.GetName(get(in record))),
+            required);
+    }
 
     /// <summary>Adds a 64-bit integer field.</summary>
     public RecordMap<T> Int64(string name, FieldSetter<T, long>? set, FieldGetter<T, long>? get = null, bool required = true) =>
@@ -253,7 +142,7 @@ public sealed class RecordMap<T>
         return missing == 0 ? null : _fields[System.Numerics.BitOperations.TrailingZeroCount(missing)].Name;
     }
 
-    private RecordMap<T> Add(string name, FieldKind kind, Delegate? set, Delegate? get, bool required)
+    private RecordMap<T> Add(string name, FieldKind kind, Delegate? set, Delegate? get, bool required, int minimum = int.MinValue, int maximum = int.MaxValue)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (set is null && get is null)
@@ -271,7 +160,7 @@ public sealed class RecordMap<T>
             throw new ArgumentException($"Field '{name}' is mapped twice.", nameof(name));
         }
 
-        var field = new RecordField<T>(name, kind, set, get, required, _fields.Count);
+        var field = new RecordField<T>(name, kind, set, get, required, _fields.Count, minimum, maximum);
         _fields.Add(field);
         if (field.IsRequired)
         {

@@ -62,7 +62,7 @@ public sealed class AllocationTests
 
     private static Pipeline<Click> Build(string query, CountingSink sink, CountingSink<Click> late)
     {
-        var filterSink = new CountingSink<WindowResult<NoKey, (long, long)>>();
+        var filterSink = new CountingSink<WindowResult<(long, long)>>();
         return query switch
         {
             "filter" => StreamPipeline.Create<Click, ClickTime>(default)

@@ -249,7 +249,7 @@ public class PipelineRunnerTests : IDisposable
     public void Constructor_NoEventTimeSelectorNorSourceTimestamps_Throws()
     {
         var codec = new VisitCodec();
-        var pipeline = StreamPipeline.Create<Visit>().Window(WindowSpec.Global).Aggregate(static a => a.Count()).To(new CollectingSink<WindowResult<NoKey, long>>());
+        var pipeline = StreamPipeline.Create<Visit>().Window(WindowSpec.Global).Aggregate(static a => a.Count()).To(new CollectingSink<WindowResult<long>>());
 
         Assert.Throws<ArgumentException>(() => new PipelineRunner<Visit>(pipeline, new InMemorySource(), new JsonLinesDecoder<Visit>(codec.Map), new InMemoryDeadLetterSink()));
     }

@@ -13,6 +13,9 @@ public enum FunctorForm
 {
     Lambda,
     Struct,
+
+    /// <summary>Struct functors passed without type arguments (<c>KeyBy(new EvKey())</c>), inferred from <c>ISelector&lt;TSelf, T, TResult&gt;</c>.</summary>
+    InferredStruct,
 }
 
 /// <summary>A pipeline built for a <see cref="Scenario"/>, its sinks, and the wall clock it reads.</summary>
@@ -65,6 +68,28 @@ internal sealed class WindowHarness
                 Agg.Combine => Finish(windowed.Aggregate(static a => a.Combine(a.Count(), a.Sum(static e => (long)e.Value))), static v => ReferenceModel.FormatPair(v.Item1, v.Item2), late, clock),
                 Agg.ApproxDistinct => Finish(windowed.Aggregate(static a => a.ApproxDistinct(static e => e.Item)), static v => v.ToString(s_inv), late, clock),
                 Agg.TopK => Finish(windowed.Aggregate(static a => a.TopK(static e => e.Item)), ReferenceModel.FormatTopK, late, clock),
+                _ => throw new ArgumentOutOfRangeException(nameof(agg)),
+            };
+        }
+        else if (form == FunctorForm.InferredStruct)
+        {
+            var start = StreamPipeline.Create(new EvTime(), options);
+            if (withStages)
+            {
+                start = start.Where(new NotMultipleOfThree()).Select(new AddKeyToValue());
+            }
+
+            var windowed = ApplyPolicy(start.KeyBy(new EvKey()).Window(scenario.Spec), scenario, late);
+            return agg switch
+            {
+                Agg.Count => Finish(windowed.Aggregate(static a => a.Count()), static v => v.ToString(s_inv), late, clock),
+                Agg.Sum => Finish(windowed.Aggregate(static a => a.Sum(new EvValueLong())), static v => v.ToString(s_inv), late, clock),
+                Agg.Min => Finish(windowed.Aggregate(static a => a.Min(new EvValue())), static v => v.ToString(s_inv), late, clock),
+                Agg.Max => Finish(windowed.Aggregate(static a => a.Max(new EvValue())), static v => v.ToString(s_inv), late, clock),
+                Agg.Average => Finish(windowed.Aggregate(static a => a.Average(new EvValue())), static v => v.ToString("R", s_inv), late, clock),
+                Agg.Combine => Finish(windowed.Aggregate(static a => a.Combine(a.Count(), a.Sum(new EvValueLong()))), static v => ReferenceModel.FormatPair(v.Item1, v.Item2), late, clock),
+                Agg.ApproxDistinct => Finish(windowed.Aggregate(static a => a.ApproxDistinct(new EvItem())), static v => v.ToString(s_inv), late, clock),
+                Agg.TopK => Finish(windowed.Aggregate(static a => a.TopK(new EvItem())), ReferenceModel.FormatTopK, late, clock),
                 _ => throw new ArgumentOutOfRangeException(nameof(agg)),
             };
         }

@@ -247,27 +247,27 @@ internal readonly record struct Row(long Start, long End, int Key, string Value,
 }
 
 /// <summary>Struct functors over <see cref="Ev"/>, the counterparts of the lambdas the tests also use.</summary>
-internal readonly struct EvTime : ISelector<Ev, long>
+internal readonly struct EvTime : ISelector<EvTime, Ev, long>
 {
     public long Invoke(in Ev item) => item.Ts;
 }
 
-internal readonly struct EvKey : ISelector<Ev, int>
+internal readonly struct EvKey : ISelector<EvKey, Ev, int>
 {
     public int Invoke(in Ev item) => item.Key;
 }
 
-internal readonly struct EvValue : ISelector<Ev, int>
+internal readonly struct EvValue : ISelector<EvValue, Ev, int>
 {
     public int Invoke(in Ev item) => item.Value;
 }
 
-internal readonly struct EvValueLong : ISelector<Ev, long>
+internal readonly struct EvValueLong : ISelector<EvValueLong, Ev, long>
 {
     public long Invoke(in Ev item) => item.Value;
 }
 
-internal readonly struct EvItem : ISelector<Ev, long>
+internal readonly struct EvItem : ISelector<EvItem, Ev, long>
 {
     public long Invoke(in Ev item) => item.Item;
 }
@@ -277,7 +277,7 @@ internal readonly struct NotMultipleOfThree : IPredicate<Ev>
     public bool Invoke(in Ev item) => item.Value % 3 != 0;
 }
 
-internal readonly struct AddKeyToValue : ISelector<Ev, Ev>
+internal readonly struct AddKeyToValue : ISelector<AddKeyToValue, Ev, Ev>
 {
     public Ev Invoke(in Ev item) => item with { Value = item.Value + item.Key };
 }

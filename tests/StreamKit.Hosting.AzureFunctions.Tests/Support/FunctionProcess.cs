@@ -24,7 +24,7 @@ internal sealed class FunctionProcess : IDisposable
             },
             deadLetters,
             new InvocationOptions { StateStore = store, TimeProvider = time });
-        Runner = new AzureFunctionsRunner<Visit>(invocation, deadLetters, new AzureFunctionsOptions { TimeProvider = time, FunctionTimeout = timeout ?? TimeSpan.FromMinutes(5) });
+        Runner = new AzureFunctionsRunner<Visit>(invocation, deadLetters, new AzureFunctionsRunnerOptions { TimeProvider = time, FunctionTimeout = timeout ?? TimeSpan.FromMinutes(5) });
     }
 
     public AzureFunctionsRunner<Visit> Runner { get; }

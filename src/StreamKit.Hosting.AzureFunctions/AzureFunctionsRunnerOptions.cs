@@ -1,7 +1,7 @@
 namespace StreamKit.Hosting.AzureFunctions;
 
 /// <summary>How an <see cref="AzureFunctionsRunner{T}"/> budgets an invocation and where it puts the records it could not process.</summary>
-public sealed class AzureFunctionsOptions
+public sealed class AzureFunctionsRunnerOptions
 {
     /// <summary>The function's timeout: <c>functionTimeout</c> in host.json.</summary>
     /// <remarks>
