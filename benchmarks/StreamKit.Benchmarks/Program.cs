@@ -46,6 +46,7 @@ if (args.Contains("--paired"))
 }
 
 var quick = args.Contains("--quick");
+HighCardinality.Full = !quick;
 var rest = args.Where(static a => a is not "--quick" and not "--full").ToList();
 if (!rest.Contains("--filter") && !rest.Contains("-f"))
 {
