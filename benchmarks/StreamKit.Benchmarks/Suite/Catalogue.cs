@@ -22,6 +22,12 @@ public static class Catalogue
     /// <summary>System.Reactive with an event-time scheduler.</summary>
     public const string Rx = nameof(Rx);
 
+    /// <summary>StreamKit built anew per pass, tables grown from empty (see <see cref="StreamKitColdQuery"/>).</summary>
+    public const string StreamKitCold = nameof(StreamKitCold);
+
+    /// <summary>StreamKit built anew per pass with the key count as a capacity hint (<c>ExpectedKeys</c>).</summary>
+    public const string StreamKitColdHinted = nameof(StreamKitColdHinted);
+
     /// <summary>The hand-written loop on a consumer task fed through System.Threading.Channels (see <see cref="ChannelPeer"/>).</summary>
     public const string Channels = nameof(Channels);
 

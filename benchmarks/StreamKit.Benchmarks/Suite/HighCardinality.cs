@@ -36,20 +36,39 @@ public static class HighCardinality
     /// <summary>Q1 with the peers (no LINQ or Rx: at ten million events they take minutes and say nothing new).</summary>
     public static QueryDefinition Q1 { get; } = WithPeers(Catalogue.Q1, static d => new HandFilter(d));
 
-    /// <summary>Q2 with the peers.</summary>
-    public static QueryDefinition Q2 { get; } = WithPeers(Catalogue.Q2, static d => new HandTumbling(d));
+    /// <summary>Q2 with the peers, and StreamKit built cold per pass without and with a hint of the page count.</summary>
+    public static QueryDefinition Q2 { get; } = WithCold(
+        WithPeers(Catalogue.Q2, static d => new HandTumbling(d)),
+        static (s, hint) => Queries.Tumbling(s, expectedKeys: hint),
+        static d => d.Pages);
 
-    /// <summary>Q3 with the peers.</summary>
-    public static QueryDefinition Q3 { get; } = WithPeers(Catalogue.Q3, static d => new HandHopping(d));
+    /// <summary>Q3 with the peers, and StreamKit built cold per pass without and with a hint of the page count.</summary>
+    public static QueryDefinition Q3 { get; } = WithCold(
+        WithPeers(Catalogue.Q3, static d => new HandHopping(d)),
+        static (s, hint) => Queries.Hopping(s, expectedKeys: hint),
+        static d => d.Pages);
 
-    /// <summary>Q4 with the peers.</summary>
-    public static QueryDefinition Q4 { get; } = WithPeers(Catalogue.Q4, static d => new HandSessions(d));
+    /// <summary>Q4 with the peers, and StreamKit built cold per pass without and with a hint of the user count.</summary>
+    public static QueryDefinition Q4 { get; } = WithCold(
+        WithPeers(Catalogue.Q4, static d => new HandSessions(d)),
+        static (s, hint) => Queries.Sessions(s, expectedKeys: hint),
+        static d => d.Users);
 
     /// <summary>Q5, hand-written and StreamKit only (a decoder feeding a channel is another benchmark).</summary>
     public static QueryDefinition Q5 { get; } = WithPeers(Catalogue.Q5, null);
 
     /// <summary>Every query, in order.</summary>
     public static IReadOnlyList<QueryDefinition> All { get; } = [Q1, Q2, Q3, Q4, Q5];
+
+    private static QueryDefinition WithCold(QueryDefinition query, Func<ChecksumSink, int, StreamKit.Pipeline.Pipeline<ClickEvent>> build, Func<ClickData, int> keys)
+    {
+        var variants = new Dictionary<string, Func<ClickData, QueryVariant>>(query.Variants)
+        {
+            [Catalogue.StreamKitCold] = d => new StreamKitColdQuery(d, s => build(s, 0)),
+            [Catalogue.StreamKitColdHinted] = d => new StreamKitColdQuery(d, s => build(s, keys(d))),
+        };
+        return query with { Variants = variants };
+    }
 
     private static QueryDefinition WithPeers(QueryDefinition query, Func<ClickData, BatchedVariant>? hand)
     {
@@ -94,6 +113,18 @@ public abstract class HighCardBenchmarks : PeerBenchmarks
     protected override ClickData Data => ClickData.Get(Events, HighCardinality.Users, HighCardinality.Pages);
 }
 
+/// <summary>A keyed query at high cardinality, also built cold per pass without and with a capacity hint.</summary>
+public abstract class HighCardKeyedBenchmarks : HighCardBenchmarks
+{
+    /// <summary>StreamKit built anew for each pass, its tables grown from empty.</summary>
+    [Benchmark]
+    public void StreamKitCold() => Invoke(Catalogue.StreamKitCold);
+
+    /// <summary>StreamKit built anew for each pass with <c>ExpectedKeys</c> set to the key count.</summary>
+    [Benchmark]
+    public void StreamKitColdHinted() => Invoke(Catalogue.StreamKitColdHinted);
+}
+
 /// <summary>Q1 at high cardinality (the filter has no key: a control).</summary>
 [MemoryDiagnoser]
 public class HighCardQ1Benchmarks : HighCardBenchmarks
@@ -104,7 +135,7 @@ public class HighCardQ1Benchmarks : HighCardBenchmarks
 
 /// <summary>Q2 at high cardinality: 10,000 pages.</summary>
 [MemoryDiagnoser]
-public class HighCardQ2Benchmarks : HighCardBenchmarks
+public class HighCardQ2Benchmarks : HighCardKeyedBenchmarks
 {
     /// <inheritdoc />
     protected override QueryDefinition Query => HighCardinality.Q2;
@@ -112,7 +143,7 @@ public class HighCardQ2Benchmarks : HighCardBenchmarks
 
 /// <summary>Q3 at high cardinality: 10,000 pages.</summary>
 [MemoryDiagnoser]
-public class HighCardQ3Benchmarks : HighCardBenchmarks
+public class HighCardQ3Benchmarks : HighCardKeyedBenchmarks
 {
     /// <inheritdoc />
     protected override QueryDefinition Query => HighCardinality.Q3;
@@ -120,7 +151,7 @@ public class HighCardQ3Benchmarks : HighCardBenchmarks
 
 /// <summary>Q4 at high cardinality: 1,000,000 users.</summary>
 [MemoryDiagnoser]
-public class HighCardQ4Benchmarks : HighCardBenchmarks
+public class HighCardQ4Benchmarks : HighCardKeyedBenchmarks
 {
     /// <inheritdoc />
     protected override QueryDefinition Query => HighCardinality.Q4;
