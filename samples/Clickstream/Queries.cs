@@ -15,39 +15,27 @@ public static class Queries
             .To(sink);
 
     /// <summary>Q2: page views per page per one-minute tumbling window.</summary>
-    /// <param name="sink">Where the window results go.</param>
-    /// <param name="options">Event-time settings (default: 5 s out-of-orderness).</param>
-    /// <param name="expectedKeys">Distinct keys expected per window, when known: sizes the state up front (0: grow as keys arrive).</param>
-    public static Pipeline<ClickEvent> Tumbling(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null, int expectedKeys = 0) =>
+    public static Pipeline<ClickEvent> Tumbling(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null) =>
         StreamPipeline.Create<ClickEvent, EventTime>(default, options)
             .Where(new IsView())
             .KeyBy<int, ByPage>(default)
             .Window(WindowSpec.Tumbling(TimeSpan.FromMinutes(1)))
-            .ExpectedKeys(expectedKeys)
             .Aggregate(static a => a.Count())
             .To(sink);
 
     /// <summary>Q3: all events per page, five-minute windows every minute.</summary>
-    /// <param name="sink">Where the window results go.</param>
-    /// <param name="options">Event-time settings (default: 5 s out-of-orderness).</param>
-    /// <param name="expectedKeys">Distinct keys expected per window, when known: sizes the state up front (0: grow as keys arrive).</param>
-    public static Pipeline<ClickEvent> Hopping(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null, int expectedKeys = 0) =>
+    public static Pipeline<ClickEvent> Hopping(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null) =>
         StreamPipeline.Create<ClickEvent, EventTime>(default, options)
             .KeyBy<int, ByPage>(default)
             .Window(WindowSpec.Hopping(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)))
-            .ExpectedKeys(expectedKeys)
             .Aggregate(static a => a.Count())
             .To(sink);
 
     /// <summary>Q4: events per user session, a session ending after 30 minutes without events.</summary>
-    /// <param name="sink">Where the window results go.</param>
-    /// <param name="options">Event-time settings (default: 5 s out-of-orderness).</param>
-    /// <param name="expectedKeys">Distinct keys expected per window, when known: sizes the state up front (0: grow as keys arrive).</param>
-    public static Pipeline<ClickEvent> Sessions(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null, int expectedKeys = 0) =>
+    public static Pipeline<ClickEvent> Sessions(IRecordSink<WindowResult<int, long>> sink, PipelineOptions? options = null) =>
         StreamPipeline.Create<ClickEvent, EventTime>(default, options)
             .KeyBy<int, ByUser>(default)
             .Window(WindowSpec.Session(TimeSpan.FromMinutes(30)))
-            .ExpectedKeys(expectedKeys)
             .Aggregate(static a => a.Count())
             .To(sink);
 }

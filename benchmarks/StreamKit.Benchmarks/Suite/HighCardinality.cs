@@ -2,6 +2,8 @@ using BenchmarkDotNet.Attributes;
 using Clickstream;
 using StreamKit.Benchmarks.Data;
 using StreamKit.Benchmarks.Variants;
+using StreamKit.Pipeline;
+using StreamKit.Windows;
 
 namespace StreamKit.Benchmarks.Suite;
 
@@ -36,22 +38,27 @@ public static class HighCardinality
     /// <summary>Q1 with the peers (no LINQ or Rx: at ten million events they take minutes and say nothing new).</summary>
     public static QueryDefinition Q1 { get; } = WithPeers(Catalogue.Q1, static d => new HandFilter(d));
 
+    // The cold variants build the sample's queries (samples/Clickstream/Queries.cs) with ExpectedKeys added.
+
     /// <summary>Q2 with the peers, and StreamKit built cold per pass without and with a hint of the page count.</summary>
     public static QueryDefinition Q2 { get; } = WithCold(
         WithPeers(Catalogue.Q2, static d => new HandTumbling(d)),
-        static (s, hint) => Queries.Tumbling(s, expectedKeys: hint),
+        static (s, hint) => StreamPipeline.Create<ClickEvent, EventTime>(default).Where(new IsView()).KeyBy<int, ByPage>(default)
+            .Window(WindowSpec.Tumbling(TimeSpan.FromMinutes(1))).ExpectedKeys(hint).Aggregate(static a => a.Count()).To(s),
         static d => d.Pages);
 
     /// <summary>Q3 with the peers, and StreamKit built cold per pass without and with a hint of the page count.</summary>
     public static QueryDefinition Q3 { get; } = WithCold(
         WithPeers(Catalogue.Q3, static d => new HandHopping(d)),
-        static (s, hint) => Queries.Hopping(s, expectedKeys: hint),
+        static (s, hint) => StreamPipeline.Create<ClickEvent, EventTime>(default).KeyBy<int, ByPage>(default)
+            .Window(WindowSpec.Hopping(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1))).ExpectedKeys(hint).Aggregate(static a => a.Count()).To(s),
         static d => d.Pages);
 
     /// <summary>Q4 with the peers, and StreamKit built cold per pass without and with a hint of the user count.</summary>
     public static QueryDefinition Q4 { get; } = WithCold(
         WithPeers(Catalogue.Q4, static d => new HandSessions(d)),
-        static (s, hint) => Queries.Sessions(s, expectedKeys: hint),
+        static (s, hint) => StreamPipeline.Create<ClickEvent, EventTime>(default).KeyBy<int, ByUser>(default)
+            .Window(WindowSpec.Session(TimeSpan.FromMinutes(30))).ExpectedKeys(hint).Aggregate(static a => a.Count()).To(s),
         static d => d.Users);
 
     /// <summary>Q5, hand-written and StreamKit only (a decoder feeding a channel is another benchmark).</summary>
@@ -60,7 +67,7 @@ public static class HighCardinality
     /// <summary>Every query, in order.</summary>
     public static IReadOnlyList<QueryDefinition> All { get; } = [Q1, Q2, Q3, Q4, Q5];
 
-    private static QueryDefinition WithCold(QueryDefinition query, Func<ChecksumSink, int, StreamKit.Pipeline.Pipeline<ClickEvent>> build, Func<ClickData, int> keys)
+    private static QueryDefinition WithCold(QueryDefinition query, Func<ChecksumSink, int, Pipeline<ClickEvent>> build, Func<ClickData, int> keys)
     {
         var variants = new Dictionary<string, Func<ClickData, QueryVariant>>(query.Variants)
         {
