@@ -5,8 +5,9 @@ using Clickstream;
 namespace StreamKit.Benchmarks.Data;
 
 /// <summary>
-/// The benchmark input: a deterministic clickstream of <see cref="DefaultCount"/> events over a little more than an
-/// hour of event time, and the same events rendered as JSON lines.
+/// The benchmark input: a deterministic clickstream (by default <see cref="DefaultCount"/> events over a little more
+/// than an hour of event time, <see cref="DefaultUsers"/> users and <see cref="DefaultPages"/> pages), and the same
+/// events rendered as JSON lines.
 /// </summary>
 /// <remarks>
 /// Users and pages are Zipf-distributed (a few hot keys, a long tail), event types are about 80% view, 15% click and
@@ -19,11 +20,11 @@ public sealed class ClickData
     /// <summary>Events per benchmark invocation.</summary>
     public const int DefaultCount = 1_000_000;
 
-    /// <summary>Distinct users.</summary>
-    public const int Users = 50_000;
+    /// <summary>Distinct users of the default data set.</summary>
+    public const int DefaultUsers = 50_000;
 
-    /// <summary>Distinct pages.</summary>
-    public const int Pages = 2_000;
+    /// <summary>Distinct pages of the default data set.</summary>
+    public const int DefaultPages = 2_000;
 
     /// <summary>The first event's nominal time: 2025-01-01T00:00:00Z.</summary>
     public const long StartMs = 1_735_689_600_000;
@@ -33,17 +34,19 @@ public sealed class ClickData
 
     private const int Seed = 20_250_101;
     private const long HourMs = 3_600_000;
-    private static readonly Lazy<ClickData> s_shared = new(() => new ClickData(DefaultCount));
+    private static readonly Dictionary<(int Count, int Users, int Pages), ClickData> s_sets = [];
     private static readonly string[] s_countries =
         ["US", "DE", "GB", "FR", "IN", "BR", "JP", "CA", "AU", "ES", "IT", "NL", "MX", "KR", "SE", "PL", "TR", "ZA", "AR", "NG"];
 
     private byte[]? _jsonLines;
 
-    private ClickData(int count)
+    private ClickData(int count, int userCount, int pageCount)
     {
+        Users = userCount;
+        Pages = pageCount;
         var random = new Random(Seed);
-        var users = new ZipfSampler(Users, exponent: 1.0, random);
-        var pages = new ZipfSampler(Pages, exponent: 1.1, random);
+        var users = new ZipfSampler(userCount, exponent: 1.0, random);
+        var pages = new ZipfSampler(pageCount, exponent: 1.1, random);
         var countries = new ZipfSampler(s_countries.Length, exponent: 1.2, random);
         var countryIds = new int[s_countries.Length];
         for (var i = 0; i < countryIds.Length; i++)
@@ -94,8 +97,32 @@ public sealed class ClickData
         PeriodMs = ((max - min + (2 * HourMs)) / HourMs) * HourMs;
     }
 
-    /// <summary>The data every benchmark uses, generated once per process.</summary>
-    public static ClickData Shared => s_shared.Value;
+    /// <summary>The default data set (1M events, 50,000 users, 2,000 pages), generated once per process.</summary>
+    public static ClickData Shared => Get(DefaultCount, DefaultUsers, DefaultPages);
+
+    /// <summary>Distinct user ids drawn from (ids are 0..Users-1).</summary>
+    public int Users { get; }
+
+    /// <summary>Distinct page ids drawn from (ids are 0..Pages-1).</summary>
+    public int Pages { get; }
+
+    /// <summary>A short description, e.g. "1,000,000 events, 50,000 users, 2,000 pages".</summary>
+    public string Name => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Events.Length:N0} events, {Users:N0} users, {Pages:N0} pages");
+
+    /// <summary>The data set of <paramref name="count"/> events over <paramref name="users"/> users and <paramref name="pages"/> pages (same seed, same shape as <see cref="Shared"/>), generated once per process.</summary>
+    public static ClickData Get(int count, int users, int pages)
+    {
+        lock (s_sets)
+        {
+            if (!s_sets.TryGetValue((count, users, pages), out var data))
+            {
+                data = new ClickData(count, users, pages);
+                s_sets[(count, users, pages)] = data;
+            }
+
+            return data;
+        }
+    }
 
     /// <summary>The events in arrival order.</summary>
     public ClickEvent[] Events { get; }

@@ -15,15 +15,19 @@ public abstract class QueryBenchmarks
     /// <summary>The query under test.</summary>
     protected abstract QueryDefinition Query { get; }
 
+    /// <summary>The data set (default: <see cref="ClickData.Shared"/>).</summary>
+    protected virtual ClickData Data => ClickData.Shared;
+
     /// <summary>Generates the data (once per process), verifies every variant's answer, and builds the variants.</summary>
     [GlobalSetup]
     public void Setup()
     {
-        Verification.Verify(Query);
+        var data = Data;
+        Verification.Verify(Query, data);
         _variants.Clear();
         foreach (var (name, make) in Query.Variants)
         {
-            _variants[name] = make(ClickData.Shared);
+            _variants[name] = make(data);
         }
     }
 

@@ -22,6 +22,15 @@ public static class Catalogue
     /// <summary>System.Reactive with an event-time scheduler.</summary>
     public const string Rx = nameof(Rx);
 
+    /// <summary>StreamKit built anew per pass, tables grown from empty (see <see cref="StreamKitColdQuery"/>).</summary>
+    public const string StreamKitCold = nameof(StreamKitCold);
+
+    /// <summary>StreamKit built anew per pass with the key count as a capacity hint (<c>ExpectedKeys</c>).</summary>
+    public const string StreamKitColdHinted = nameof(StreamKitColdHinted);
+
+    /// <summary>The hand-written loop on a consumer task fed through System.Threading.Channels (see <see cref="ChannelPeer"/>).</summary>
+    public const string Channels = nameof(Channels);
+
     /// <summary>Q1: clicks and purchases counted, durations summed.</summary>
     public static QueryDefinition Q1 { get; } = new("Q1", "Filter: clicks+purchases, count and sum", new Dictionary<string, Func<ClickData, QueryVariant>>
     {
@@ -80,24 +89,25 @@ public static class Verification
     /// Also replays the data three times into the long-lived hand-written and StreamKit variants, the way the
     /// benchmark does, and compares those digests, so the shifted replay is checked too. Once per query per process.
     /// </remarks>
-    public static void Verify(QueryDefinition query, TextWriter? log = null)
+    public static void Verify(QueryDefinition query, ClickData? data = null, TextWriter? log = null)
     {
+        data ??= ClickData.Shared;
         lock (s_verified)
         {
-            if (!s_verified.Add(query.Id))
+            if (!s_verified.Add($"{query.Id} over {data.Name}"))
             {
                 return;
             }
         }
 
         log ??= Console.Out;
-        var data = ClickData.Shared;
         var expected = Run(query.Variants[Catalogue.HandWritten], data, invocations: 1);
         if (expected.Count == 0)
         {
             throw new InvalidOperationException($"{query.Id}: the hand-written loop produced no results.");
         }
 
+        log.WriteLine($"// {query.Id} over {data.Name}");
         log.WriteLine($"// {query.Id} {Catalogue.HandWritten}: {expected}");
         foreach (var (name, make) in query.Variants)
         {

@@ -13,20 +13,57 @@ namespace StreamKit.Benchmarks.Suite;
 /// <remarks>Not a replacement for BenchmarkDotNet (no overhead subtraction, no statistics): a second opinion on ratios.</remarks>
 public static class PairedRun
 {
-    /// <summary>Runs the queries named in <paramref name="ids"/> (all when empty) and prints a markdown table.</summary>
-    public static void Run(IReadOnlyCollection<string> ids, TextWriter output)
+    /// <summary>Runs the queries named in <paramref name="args"/> (all when none) and prints a markdown table.</summary>
+    /// <remarks>
+    /// <c>--events N --users N --pages N</c> choose another data set (defaults: the suite's 1M events, 50,000 users,
+    /// 2,000 pages); with any of them the queries run with the peers of <see cref="HighCardinality"/>
+    /// (hand-written, StreamKit, channels) instead of LINQ and Rx.
+    /// </remarks>
+    public static void Run(IReadOnlyList<string> args, TextWriter output)
     {
-        var data = ClickData.Shared;
-        _ = data.JsonLines;
-        var inv = CultureInfo.InvariantCulture;
-        output.WriteLine("| Query | Variant | Runs | Fastest | Median | Speed vs hand (fastest) | Speed vs hand (median) | StreamKit faster by (median) |");
-        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var query in Catalogue.All.Where(q => ids.Count == 0 || ids.Contains(q.Id)))
+        int events = ClickData.DefaultCount, users = ClickData.DefaultUsers, pages = ClickData.DefaultPages;
+        var ids = new List<string>();
+        var custom = false;
+        for (var i = 0; i < args.Count; i++)
         {
-            Verification.Verify(query, TextWriter.Null);
+            switch (args[i])
+            {
+                case "--events" when i + 1 < args.Count:
+                    events = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    custom = true;
+                    break;
+                case "--users" when i + 1 < args.Count:
+                    users = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    custom = true;
+                    break;
+                case "--pages" when i + 1 < args.Count:
+                    pages = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    custom = true;
+                    break;
+                default:
+                    ids.Add(args[i]);
+                    break;
+            }
+        }
+
+        var data = ClickData.Get(events, users, pages);
+        var queries = custom ? HighCardinality.All : Catalogue.All;
+        output.WriteLine($"Data: {data.Name}");
+        if (ids.Count == 0 || ids.Contains("Q5"))
+        {
+            _ = data.JsonLines;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine("| Query | Variant | Runs | Fastest | Median | Speed vs hand (fastest) | Speed vs hand (median) | StreamKit faster by (median) | B/event (this thread, after warm-up) |");
+        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var query in queries.Where(q => ids.Count == 0 || ids.Contains(q.Id)))
+        {
+            Verification.Verify(query, data, TextWriter.Null);
             var names = query.Variants.Keys.ToArray();
             var variants = names.Select(n => query.Variants[n](data)).ToArray();
             var times = names.Select(static _ => new List<double>()).ToArray();
+            var allocated = new long[names.Length];
             var runs = new int[names.Length];
             for (var i = 0; i < variants.Length; i++)
             {
@@ -46,7 +83,9 @@ public static class PairedRun
                 {
                     if (round < runs[i])
                     {
+                        var before = GC.GetAllocatedBytesForCurrentThread();
                         times[i].Add(Time(variants[i]));
+                        allocated[i] += GC.GetAllocatedBytesForCurrentThread() - before;
                     }
                 }
             }
@@ -57,7 +96,7 @@ public static class PairedRun
             var streamKit = Array.IndexOf(names, Catalogue.StreamKit);
             for (var i = 0; i < names.Length; i++)
             {
-                output.WriteLine(string.Create(inv, $"| {query.Id} | {names[i]} | {times[i].Count} | {BudgetCheck.Time(fastest[i] * 1e6)} | {BudgetCheck.Time(median[i] * 1e6)} | {fastest[hand] / fastest[i]:0.00}× | {median[hand] / median[i]:0.00}× | {median[i] / median[streamKit]:0.00}× |"));
+                output.WriteLine(string.Create(inv, $"| {query.Id} | {names[i]} | {times[i].Count} | {BudgetCheck.Time(fastest[i] * 1e6)} | {BudgetCheck.Time(median[i] * 1e6)} | {fastest[hand] / fastest[i]:0.00}× | {median[hand] / median[i]:0.00}× | {median[i] / median[streamKit]:0.00}× | {(double)allocated[i] / times[i].Count / data.Events.Length:0.###} |"));
             }
         }
     }

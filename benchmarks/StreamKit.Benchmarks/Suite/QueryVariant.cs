@@ -42,6 +42,9 @@ public abstract class BatchedVariant(ClickData data) : QueryVariant(data)
         _offset += Data.PeriodMs;
     }
 
+    /// <summary>Processes one batch delivered by someone else (a peer that feeds this variant from another thread); may overwrite it.</summary>
+    public void Accept(Span<ClickEvent> batch) => OnBatch(batch);
+
     /// <summary>Processes one delivered batch; may overwrite it.</summary>
     protected abstract void OnBatch(Span<ClickEvent> batch);
 }

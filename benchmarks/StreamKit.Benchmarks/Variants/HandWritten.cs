@@ -43,13 +43,14 @@ public sealed class HandFilter(ClickData data) : BatchedVariant(data)
 }
 
 /// <summary>Per-page counts for one window or slice of event time, with the list of pages touched so reset and emit skip the rest.</summary>
-internal sealed class PageCounts
+/// <remarks>Sized for the data set's page count up front, as code written for one data set would be.</remarks>
+internal sealed class PageCounts(int pages)
 {
     public const long Empty = long.MinValue;
 
     public long Start = Empty;
-    public long[] Counts = new long[ClickData.Pages];
-    public int[] Touched = new int[ClickData.Pages];
+    public long[] Counts = new long[pages];
+    public int[] Touched = new int[pages];
     public int TouchedCount;
 
     public void Add(int page, long count = 1)
@@ -94,7 +95,7 @@ public sealed class HandTumbling(ClickData data) : BatchedVariant(data)
 
     // With at most 5 s of disorder, windows still open span (watermark - 1 min, max]: at most two, so four slots
     // never collide; a collision would mean an assumption broke, and throws.
-    private readonly PageCounts[] _ring = [new(), new(), new(), new()];
+    private readonly PageCounts[] _ring = [new(data.Pages), new(data.Pages), new(data.Pages), new(data.Pages)];
     private ResultChecksum _results;
     private long _max = long.MinValue;
     private long _watermark = long.MinValue;
@@ -185,8 +186,8 @@ public sealed class HandHopping(ClickData data) : BatchedVariant(data)
     private const long Size = Windowing.FiveMinutesMs;
 
     // Live slices start in (watermark - 5 min, max]: at most six minutes, so eight slots never collide.
-    private readonly PageCounts[] _ring = [new(), new(), new(), new(), new(), new(), new(), new()];
-    private readonly PageCounts _merged = new();
+    private readonly PageCounts[] _ring = [.. Enumerable.Range(0, 8).Select(_ => new PageCounts(data.Pages))];
+    private readonly PageCounts _merged = new(data.Pages);
     private ResultChecksum _results;
     private long _max = long.MinValue;
     private long _watermark = long.MinValue;
@@ -308,7 +309,7 @@ public sealed class HandSessions(ClickData data) : BatchedVariant(data)
 {
     private const long Gap = Windowing.SessionGapMs;
     private const int None = -1;
-    private int[] _head = NewHeads(ClickData.Users);
+    private int[] _head = NewHeads(data.Users);
     private Session[] _sessions = new Session[1024];
     private int _used;
     private int _free = None;

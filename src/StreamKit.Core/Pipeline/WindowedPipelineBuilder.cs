@@ -16,6 +16,7 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
     private LateEventPolicy _policy = LateEventPolicy.Drop;
     private TimeSpan _allowedLateness = TimeSpan.Zero;
     private IRecordSink<T>? _lateSink;
+    private int _expectedKeys;
 
     internal WindowedPipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, TKeySelector keySelector, WindowSpec window)
     {
@@ -74,6 +75,24 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
         return this;
     }
 
+    /// <summary>Sizes the window's keyed state for about <paramref name="count"/> distinct keys per window (for sessions: keys with an open session) when the pipeline is built.</summary>
+    /// <remarks>
+    /// Optional: without it the tables start small and double as keys arrive, which allocates about twice their final
+    /// size once, while the pipeline warms up, and never again (tables are reused as windows close). Give it when the
+    /// key count is known and the first batches matter, such as a pipeline built per function invocation or a cold
+    /// start with a million keys: the tables are then allocated once, at build time. A hint that is too small only
+    /// means growth later; one that is too large costs memory whether or not the keys come: up to 48 bytes per key
+    /// (int key, long count) for each window or slice open at once (a hopping window keeps size/hop + 1 slices), and
+    /// for sessions about 100 bytes per key, so give sessions the number of keys with an open session, not of all keys.
+    /// </remarks>
+    /// <param name="count">Distinct keys expected per window; 0 (the default) means no hint. Capped at 16,777,216.</param>
+    public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> ExpectedKeys(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        _expectedKeys = count;
+        return this;
+    }
+
     /// <summary>Aggregates each window and key; results flow on as <see cref="WindowResult{TKey, TValue}"/>.</summary>
     /// <param name="choose">Picks the aggregate, e.g. <c>static a => a.Count()</c> or <c>static a => a.Combine(a.Count(), a.Sum(static c => (long)c.DurationMs))</c>.</param>
     public PipelineBuilder<TIn, WindowResult<TKey, TResult>> Aggregate<TAcc, TResult, TAggregator>(Func<AggregateFactory<T>, AggregateSpec<T, TAcc, TResult, TAggregator>> choose)
@@ -82,7 +101,7 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
     {
         ArgumentNullException.ThrowIfNull(choose);
         var aggregator = choose(AggregateFactory<T>.Instance).Aggregator;
-        var settings = new WindowSettings<T>(_policy, (long)_allowedLateness.TotalMilliseconds, _lateSink, _context.Counters);
+        var settings = new WindowSettings<T>(_policy, (long)_allowedLateness.TotalMilliseconds, _lateSink, _context.Counters, _expectedKeys);
         var window = _window;
         var keySelector = _keySelector;
         var counters = _context.Counters;
@@ -90,7 +109,7 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
         return new PipelineBuilder<TIn, WindowResult<TKey, TResult>>(_context, next => attach(window.Kind switch
         {
             WindowKind.Session => new SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next),
-            WindowKind.Global => new GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(keySelector, aggregator, counters, next),
+            WindowKind.Global => new GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(keySelector, aggregator, counters, settings.ExpectedKeys, next),
             _ => new SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next),
         }));
     }

@@ -17,6 +17,9 @@ internal sealed class KeyedTable<TKey, TValue>
     where TKey : unmanaged, IEquatable<TKey>
     where TValue : unmanaged
 {
+    /// <summary>The largest capacity a hint may ask for up front (2^24 entries); the table still grows past it.</summary>
+    public const int MaxCapacity = 1 << 24;
+
     private int[] _slots; // entry index + 1; 0 is empty
     private TKey[] _keys;
     private TValue[] _values;
@@ -24,9 +27,10 @@ internal sealed class KeyedTable<TKey, TValue>
     private int _count;
     private int _shift;
 
+    /// <summary>A table with room for <paramref name="capacity"/> entries before it first grows (doubling).</summary>
     public KeyedTable(int capacity = 16)
     {
-        var entries = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
+        var entries = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, 4, MaxCapacity));
         _keys = new TKey[entries];
         _values = new TValue[entries];
         _slotOfEntry = new int[entries];

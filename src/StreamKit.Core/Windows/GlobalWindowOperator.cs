@@ -9,6 +9,7 @@ internal sealed class GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
     TKeySelector keySelector,
     TAggregator aggregator,
     PipelineCounters counters,
+    int expectedKeys,
     BatchOperator<WindowResult<TKey, TResult>> next) : BatchOperator<T>
     where TKey : unmanaged, IEquatable<TKey>
     where TKeySelector : struct, ISelector<T, TKey>
@@ -18,7 +19,7 @@ internal sealed class GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
     private const int StateVersion = 1;
     private readonly TKeySelector _keySelector = keySelector;
     private readonly TAggregator _aggregator = aggregator;
-    private readonly KeyedTable<TKey, TAcc> _table = new();
+    private readonly KeyedTable<TKey, TAcc> _table = new(expectedKeys > 0 ? expectedKeys : 16);
     private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)

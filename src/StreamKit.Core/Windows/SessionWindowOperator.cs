@@ -31,11 +31,11 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private readonly BatchOperator<WindowResult<TKey, TResult>> _next;
     private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
     private readonly LateEvents<T> _late;
-    private readonly KeyedTable<TKey, int> _heads = new(); // key -> first session slot
-    private Session[] _sessions = new Session[64];
+    private readonly KeyedTable<TKey, int> _heads; // key -> first session slot
+    private Session[] _sessions;
     private int _used; // slots ever handed out
     private int _free = None; // free list through Session.Next
-    private Due[] _heap = new Due[64];
+    private Due[] _heap;
     private int _heapCount;
     private long _watermark = long.MinValue;
 
@@ -52,6 +52,10 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _settings = settings;
         _next = next;
         _late = new LateEvents<T>(settings);
+        var capacity = Math.Max(settings.ExpectedKeys, 64);
+        _heads = new KeyedTable<TKey, int>(capacity);
+        _sessions = new Session[capacity];
+        _heap = new Due[capacity];
     }
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)

@@ -29,7 +29,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
     private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
     private readonly List<Slice> _slices = []; // sorted by start
     private readonly Stack<Slice> _pool = new();
-    private readonly KeyedTable<TKey, TAcc> _merged = new();
+    private readonly KeyedTable<TKey, TAcc> _merged;
     private readonly LateEvents<T> _late;
     private long _watermark = long.MinValue;
     private long _firedThrough = long.MinValue; // every window ending at or before this has fired
@@ -53,6 +53,17 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
         _settings = settings;
         _next = next;
         _late = new LateEvents<T>(settings);
+        _merged = new KeyedTable<TKey, TAcc>(_size == _hop ? 4 : settings.TableCapacity);
+
+        // With a hint, the slices live at once in steady state (those of one window, one more being filled) are
+        // allocated at build time, so a cold pipeline does not grow them key by key.
+        if (settings.ExpectedKeys > 0)
+        {
+            for (var i = 0; i <= _size / _hop; i++)
+            {
+                _pool.Push(new Slice(settings.TableCapacity));
+            }
+        }
     }
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
@@ -366,7 +377,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
     // Slices are recycled with their tables: after warm-up, time moving on allocates nothing.
     private Slice Rent(long start)
     {
-        var slice = _pool.TryPop(out var pooled) ? pooled : new Slice();
+        var slice = _pool.TryPop(out var pooled) ? pooled : new Slice(_settings.TableCapacity);
         slice.Start = start;
         return slice;
     }
@@ -386,10 +397,10 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
     }
 
     /// <summary>One hop of event time and its per-key partial aggregates.</summary>
-    private sealed class Slice
+    private sealed class Slice(int capacity)
     {
         public long Start { get; set; }
 
-        public KeyedTable<TKey, TAcc> Table { get; } = new();
+        public KeyedTable<TKey, TAcc> Table { get; } = new(capacity);
     }
 }

@@ -3,8 +3,12 @@ using StreamKit.Pipeline;
 namespace StreamKit.Windows;
 
 /// <summary>Settings every window operator shares.</summary>
-internal sealed record WindowSettings<T>(LateEventPolicy Policy, long AllowedLatenessMs, IRecordSink<T>? LateSink, PipelineCounters Counters)
+/// <remarks><c>ExpectedKeys</c> is the user's capacity hint: distinct keys per window (0: none), see <c>WindowedPipelineBuilder.ExpectedKeys</c>.</remarks>
+internal sealed record WindowSettings<T>(LateEventPolicy Policy, long AllowedLatenessMs, IRecordSink<T>? LateSink, PipelineCounters Counters, int ExpectedKeys = 0)
 {
+    /// <summary>The initial capacity of a keyed table: the hint, or a small default that grows.</summary>
+    public int TableCapacity => ExpectedKeys > 0 ? ExpectedKeys : 16;
+
     /// <summary>How long a fired window's state is kept for late updates: only the update policy uses it.</summary>
     public long RetentionMs => Policy == LateEventPolicy.Update ? AllowedLatenessMs : 0;
 }
