@@ -84,7 +84,7 @@ public sealed class EventHubsKafkaSettings
             var equals = part.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw Invalid($"'{(part.Length > 16 ? part[..16] + "..." : part)}' is not Name=Value");
+                throw new ArgumentException(NotAConnectionString($"'{(part.Length > 16 ? part[..16] + "..." : part)}' is not Name=Value"), nameof(connectionString));
             }
 
             var value = part[(equals + 1)..].Trim();
@@ -101,24 +101,24 @@ public sealed class EventHubsKafkaSettings
 
         if (string.IsNullOrEmpty(endpoint))
         {
-            throw Invalid("it has no Endpoint");
+            throw new ArgumentException(NotAConnectionString("it has no Endpoint"), nameof(connectionString));
         }
 
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme != "sb" || uri.Host.Length == 0)
         {
-            throw Invalid($"its Endpoint '{endpoint}' is not sb://NAMESPACE.servicebus.windows.net/");
+            throw new ArgumentException(NotAConnectionString($"its Endpoint '{endpoint}' is not sb://NAMESPACE.servicebus.windows.net/"), nameof(connectionString));
         }
 
         if (string.IsNullOrEmpty(signature))
         {
             if (string.IsNullOrEmpty(key))
             {
-                throw Invalid("it has no SharedAccessKey (or SharedAccessSignature)");
+                throw new ArgumentException(NotAConnectionString("it has no SharedAccessKey (or SharedAccessSignature)"), nameof(connectionString));
             }
 
             if (string.IsNullOrEmpty(keyName))
             {
-                throw Invalid("it has a SharedAccessKey but no SharedAccessKeyName");
+                throw new ArgumentException(NotAConnectionString("it has a SharedAccessKey but no SharedAccessKeyName"), nameof(connectionString));
             }
         }
 
@@ -207,6 +207,6 @@ public sealed class EventHubsKafkaSettings
         return merged;
     }
 
-    private static ArgumentException Invalid(string problem) =>
-        new($"Not an Event Hubs connection string: {problem}. Expected {ExpectedForm}.", "connectionString");
+    private static string NotAConnectionString(string problem) =>
+        $"Not an Event Hubs connection string: {problem}. Expected {ExpectedForm}.";
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using StreamKit.Kafka.Internal;
 using StreamKit.Runtime;
@@ -20,6 +21,7 @@ namespace StreamKit.Kafka;
 /// (or checkpoint) at the same time. Each pipeline sees one partition, so its watermark is that partition's.</para>
 /// </remarks>
 /// <typeparam name="T">The record type.</typeparam>
+[SuppressMessage("Design", "CA1001", Justification = "Its SemaphoreSlim holds no unmanaged resource: AvailableWaitHandle is never read.")]
 public sealed class KafkaPartitionedRunner<T>
     where T : struct
 {
@@ -190,12 +192,15 @@ public sealed class KafkaPartitionedRunner<T>
             }
         }
 
+        Task? failedRun;
         lock (_lock)
         {
-            if (_all.Find(static t => t.IsFaulted) is { } failed)
-            {
-                failed.GetAwaiter().GetResult();
-            }
+            failedRun = _all.Find(static t => t.IsFaulted);
+        }
+
+        if (failedRun is not null)
+        {
+            await failedRun.ConfigureAwait(false); // rethrows the partition runner's failure
         }
     }
 

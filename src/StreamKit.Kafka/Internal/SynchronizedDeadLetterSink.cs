@@ -1,8 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using StreamKit.Runtime;
 
 namespace StreamKit.Kafka.Internal;
 
 /// <summary>Serialises the partition runners' calls to one dead-letter sink.</summary>
+[SuppressMessage("Design", "CA1001", Justification = "Its SemaphoreSlim holds no unmanaged resource: AvailableWaitHandle is never read.")]
 internal sealed class SynchronizedDeadLetterSink(IDeadLetterSink inner) : IDeadLetterSink
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
