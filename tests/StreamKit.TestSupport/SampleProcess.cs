@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace StreamKit.Tests.Shared;
+namespace StreamKit.TestSupport;
 
-/// <summary>Runs a built sample as a user does, <c>dotnet X.dll ARGS</c>, one process per call (linked into the sample test projects).</summary>
-internal static class SampleProcess
+/// <summary>Runs a built sample as a user does, <c>dotnet X.dll ARGS</c>, one process per call (for the sample test projects).</summary>
+public static class SampleProcess
 {
     /// <summary>Runs <paramref name="dll"/> (next to the test assembly) to completion, or kills it after two minutes.</summary>
     /// <returns>The exit code (-1 when killed), standard output and standard error.</returns>
@@ -56,7 +56,7 @@ internal static class SampleProcess
 }
 
 /// <summary>A sample process started by <see cref="SampleProcess.Start"/>; disposing kills it if it still runs.</summary>
-internal sealed class RunningSample(Process process, System.Collections.Concurrent.ConcurrentQueue<string> error) : IDisposable
+public sealed class RunningSample(Process process, System.Collections.Concurrent.ConcurrentQueue<string> error) : IDisposable
 {
     public Process Process { get; } = process;
 
