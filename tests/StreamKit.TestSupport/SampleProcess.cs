@@ -38,27 +38,33 @@ public static class SampleProcess
             start.ArgumentList.Add(arg);
         }
 
-        var process = new Process { StartInfo = start };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var error = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var changed = new Pulse();
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { } line)
             {
                 error.Enqueue(line);
+                changed.Notify();
             }
         };
         process.OutputDataReceived += static (_, _) => { };
+        process.Exited += (_, _) => changed.Notify();
         process.Start();
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        return new RunningSample(process, error);
+        return new RunningSample(process, error, changed);
     }
 }
 
 /// <summary>A sample process started by <see cref="SampleProcess.Start"/>; disposing kills it if it still runs.</summary>
-public sealed class RunningSample(Process process, System.Collections.Concurrent.ConcurrentQueue<string> error) : IDisposable
+public sealed class RunningSample(Process process, System.Collections.Concurrent.ConcurrentQueue<string> error, Pulse changed) : IDisposable
 {
     public Process Process { get; } = process;
+
+    /// <summary>Notified on each line of standard error and when the process exits (a test may notify it on its own events too).</summary>
+    public Pulse Changed { get; } = changed;
 
     /// <summary>Standard error so far.</summary>
     public string Error => string.Join('\n', error);

@@ -97,6 +97,9 @@ public sealed class VisitPipeline
 
     public JsonLinesDecoder<Visit> Decoder() => new(Codec.Map);
 
+    /// <summary>This pipeline's decoder, calling <paramref name="onDecode"/> before each record is decoded (to wake a test waiting on progress).</summary>
+    public IRecordDecoder<Visit> Decoder(Action onDecode) => new CallbackDecoder(Decoder(), onDecode);
+
     /// <summary>This pipeline with its decoder, as a function runner's factory returns it; <paramref name="onDecode"/> runs before each record is decoded (to move a clock, or to slow the run).</summary>
     public PipelineInstance<Visit> Instance(Action? onDecode = null) =>
         new(Pipeline, onDecode is null ? Decoder() : new CallbackDecoder(Decoder(), onDecode));
