@@ -1,13 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using AwsLambda.Clickstream.Tests;
 using Clickstream;
 using StreamKit.Codecs;
 using StreamKit.Hosting.AwsLambda;
-using StreamKit.Hosting.AwsLambda.Tests.Runtime;
 using StreamKit.Pipeline;
 using StreamKit.Runtime;
 using StreamKit.State;
+using StreamKit.TestSupport;
 using StreamKit.Windows;
 
 // Figures for docs/performance.md (eng/lambda-coldstart.sh runs both modes):

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using AwsLambda.Clickstream.Tests;
 using Confluent.Kafka;
+using StreamKit.TestSupport;
 
 // eng/chaos.sh's helper, independent of the code under test (plain Confluent.Kafka and System.Text.Json):
 //   generate N SEED FILE                 N clickstream events in time order (at most 3 s out of order), as JSON lines

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using StreamKit.Hosting.AwsLambda.Tests.Runtime;
-using StreamKit.Tests.Shared;
 
 namespace AwsLambda.Clickstream.Tests;
 

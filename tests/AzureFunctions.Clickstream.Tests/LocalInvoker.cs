@@ -1,5 +1,4 @@
 using System.Text.Json;
-using StreamKit.Tests.Shared;
 
 namespace AzureFunctions.Clickstream.Tests;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Confluent.Kafka;
-using StreamKit.Tests.Shared;
 
 namespace Clickstream.Tests;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using StreamKit.Tests.Shared;
 
 namespace Clickstream.Tests;
 
@@ -18,7 +17,7 @@ public sealed class ResumeCliTests : IDisposable
     [InlineData("tumbling", "out/")]
     [InlineData("tumbling", "out.jsonl")]
     [InlineData("hopping", "out.msgpack")]
-    public void Run_KilledAfterACheckpointAndRunAgain_ResumesAndWritesEveryResultOnce(string query, string output)
+    public async Task Run_KilledAfterACheckpointAndRunAgain_ResumesAndWritesEveryResultOnce(string query, string output)
     {
         var input = Generate(200_000);
         var expected = CleanRun(input, query, output);
@@ -29,7 +28,7 @@ public sealed class ResumeCliTests : IDisposable
         // Killed once a checkpoint is saved.
         using (var first = SampleProcess.Start("Clickstream.dll", args))
         {
-            WaitFor(first, () => File.Exists(Path.Combine(state, $"clickstream-{query}.state")));
+            await WaitForAsync(first, () => File.Exists(Path.Combine(state, $"clickstream-{query}.state")), "the first checkpoint");
             Assert.True(first.KillNow(), "the run finished before it could be killed:\n" + first.Error);
         }
 
@@ -42,7 +41,7 @@ public sealed class ResumeCliTests : IDisposable
     }
 
     [Fact]
-    public void Run_OutputDirectory_PartFilesAppearOnlyAtCheckpoints()
+    public async Task Run_OutputDirectory_PartFilesAppearOnlyAtCheckpoints()
     {
         var input = Generate(200_000);
         var expected = CleanRun(input, "tumbling", "out/");
@@ -52,7 +51,7 @@ public sealed class ResumeCliTests : IDisposable
         // No checkpoint in the first run's life: windows close and are written, but only to an in-progress file.
         using (var first = SampleProcess.Start("Clickstream.dll", "--input", input, "--query", "tumbling", "--output", target + "/", "--state-dir", state, "--checkpoint-ms", "600000"))
         {
-            WaitFor(first, () => Directory.Exists(target) && Directory.GetFiles(target, "*.inprogress").Any(f => new FileInfo(f).Length > 0));
+            await WaitForAsync(first, () => Directory.Exists(target) && Directory.GetFiles(target, "*.inprogress").Any(f => new FileInfo(f).Length > 0), "output in an in-progress file");
             Assert.True(first.KillNow(), "the run finished before it could be killed:\n" + first.Error);
         }
 
@@ -152,14 +151,21 @@ public sealed class ResumeCliTests : IDisposable
         return lines;
     }
 
-    private static void WaitFor(RunningSample sample, Func<bool> condition)
+    /// <summary>Waits until <paramref name="condition"/> holds, re-checking it on each change under the test's directory (the sample's files) and on the sample's output and exit.</summary>
+    private async Task WaitForAsync(RunningSample sample, Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!condition())
+        using var watcher = new FileSystemWatcher(_directory)
         {
-            Assert.False(sample.Process.HasExited, "the run ended before it could be killed:\n" + sample.Error);
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within a minute:\n" + sample.Error);
-            Thread.Sleep(5);
-        }
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.LastWrite,
+        };
+        FileSystemEventHandler changed = (_, _) => sample.Changed.Notify();
+        watcher.Created += changed;
+        watcher.Changed += changed;
+        watcher.Renamed += (_, _) => sample.Changed.Notify();
+        watcher.EnableRaisingEvents = true;
+
+        await sample.Changed.WaitUntilAsync(() => condition() || sample.Process.HasExited, what);
+        Assert.True(condition(), "the run ended before it could be killed:\n" + sample.Error);
     }
 }

@@ -2,7 +2,6 @@ using StreamKit.Avro.Container;
 using StreamKit.Avro.Framing;
 using Avro;
 using StreamKit.Avro.Tests.Interop;
-using StreamKit.Core.Tests.Files;
 using StreamKit.Files;
 using StreamKit.Pipeline;
 using StreamKit.Records;

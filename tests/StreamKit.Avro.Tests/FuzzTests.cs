@@ -1,8 +1,6 @@
 using System.Buffers;
 using StreamKit.Avro.Framing;
 using StreamKit.Codecs;
-using StreamKit.Core.Tests.Files;
-using StreamKit.Tests.Shared;
 using Avro;
 
 namespace StreamKit.Avro.Tests;

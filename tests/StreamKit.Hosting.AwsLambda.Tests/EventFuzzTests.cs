@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using StreamKit.Core.Tests.Files;
 using StreamKit.Hosting.AwsLambda.Tests.Support;
 using StreamKit.Runtime;
 using StreamKit.State;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Hosting.AwsLambda.Tests;
 

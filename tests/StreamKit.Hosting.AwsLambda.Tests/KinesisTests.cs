@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using StreamKit.Core.Tests.Files;
 using StreamKit.Hosting.AwsLambda.Tests.Support;
 using StreamKit.Runtime;
 using StreamKit.State;

@@ -1,6 +1,4 @@
 using System.Text;
-using StreamKit.Core.Tests.Files;
-using StreamKit.Core.Tests.Runtime;
 using StreamKit.Hosting.AzureFunctions.Tests.Support;
 using StreamKit.Runtime;
 using StreamKit.State;

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using StreamKit.Core.Tests.Files;
 using StreamKit.Runtime;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Hosting.AzureFunctions.Tests;
 

@@ -1,7 +1,5 @@
 using System.Text;
 using Azure.Messaging.EventHubs;
-using StreamKit.Core.Tests.Files;
-using StreamKit.Core.Tests.Runtime;
 using StreamKit.Hosting.AzureFunctions.Tests.Support;
 using StreamKit.State;
 using StreamKit.Testing;

@@ -33,8 +33,10 @@ public sealed class PipelineJobServiceTests
             })
             .Configure(o => o.CheckpointInterval = TimeSpan.FromHours(1))); // no checkpoint but the final one
 
+        var delivered = new Pulse();
+        source.BatchDelivered = _ => delivered.Notify();
         await host.StartAsync();
-        await Readings.WaitUntilAsync(() => source.RecordsDelivered == 4);
+        await delivered.WaitUntilAsync(() => source.RecordsDelivered == 4, "the job reading all 4 records");
         Assert.Empty(source.Commits);
         await host.StopAsync();
 
@@ -214,12 +216,13 @@ public sealed class PipelineJobServiceTests
     public async Task Health_NoCheckpointWithinIntervals_IsDegradedUntilStopped()
     {
         var time = new ManualTimeProvider();
+        var source = new BlockingSource();
         using var host = Readings.BuildHost(
             streamKit => streamKit
                 .AddJob("stuck", (_, _) => new StreamKitJob<Reading>
                 {
                     Pipeline = Readings.Pipeline("stuck", new CollectingSink<WindowResult<int, long>>()),
-                    Source = new BlockingSource(),
+                    Source = source,
                     Decoder = Readings.Decoder(),
                     DeadLetters = new InMemoryDeadLetterSink(),
                 })
@@ -231,7 +234,8 @@ public sealed class PipelineJobServiceTests
             time);
 
         await host.StartAsync();
-        await Readings.WaitUntilAsync(() => "Running".Equals(CheckHealthAsync(host).Result.Data["stuck"]));
+        await source.FirstRead.Task.WaitAsync(Pulse.DefaultTimeout); // the job reports Running before it first reads
+        Assert.Equal("Running", (await CheckHealthAsync(host)).Data["stuck"]);
         Assert.Equal(HealthStatus.Healthy, (await CheckHealthAsync(host)).Status);
 
         time.Advance(TimeSpan.FromSeconds(29));

@@ -20,20 +20,21 @@ public sealed class ConsumerGroupTests(KafkaBroker broker)
         KafkaTestClient.Create(broker.BootstrapServers, topic);
         var group = "group-" + Guid.NewGuid().ToString("N");
         using var cts = new CancellationTokenSource();
-        var a = new Instance(broker.BootstrapServers, topic, group);
-        var b = new Instance(broker.BootstrapServers, topic, group);
+        var progress = new Pulse();
+        var a = new Instance(broker.BootstrapServers, topic, group, progress);
+        var b = new Instance(broker.BootstrapServers, topic, group, progress);
         var runs = new[] { a.RunAsync(cts.Token), b.RunAsync(cts.Token) };
         try
         {
             // Produce only once the group has settled, so that each message is read by the instance that owns its
             // partition now (a rebalance later would legitimately hand some messages to both: at-least-once).
-            await WaitForAsync(() => a.Source.AssignedPartitions.Count > 0 && b.Source.AssignedPartitions.Count > 0
-                && a.Source.AssignedPartitions.Count + b.Source.AssignedPartitions.Count == 4, "the group to give both instances partitions", runs);
+            await progress.WaitUntilAsync(() => a.Source.AssignedPartitions.Count > 0 && b.Source.AssignedPartitions.Count > 0
+                && a.Source.AssignedPartitions.Count + b.Source.AssignedPartitions.Count == 4, "the group to give both instances partitions", s_rebalanceTimeout, runs);
             Assert.Empty(a.Source.AssignedPartitions.Intersect(b.Source.AssignedPartitions));
 
             KafkaTestClient.Produce(broker.BootstrapServers, topic,
                 Enumerable.Range(0, 2000).Select(i => ((byte[]?)null, Encoding.UTF8.GetBytes(Reading.Json(1_700_000_000_000 + i, i % 4, i)), (int?)(i % 4))));
-            await WaitForAsync(() => a.Count + b.Count >= 2000, "both instances to process 2,000 messages", runs);
+            await progress.WaitUntilAsync(() => a.Count + b.Count >= 2000, "both instances to process 2,000 messages", s_rebalanceTimeout, runs);
         }
         finally
         {
@@ -51,29 +52,17 @@ public sealed class ConsumerGroupTests(KafkaBroker broker)
         Assert.All(b.Sensors, s => Assert.Contains($"{topic}-{s}", b.Partitions));
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what, Task[] runs)
-    {
-        var deadline = DateTime.UtcNow + s_rebalanceTimeout;
-        while (!condition())
-        {
-            if (runs.FirstOrDefault(r => r.IsFaulted) is { } failed)
-            {
-                await failed; // rethrows the runner's failure
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
-
     private sealed class Instance : IRecordSink<Reading>
     {
         private readonly Lock _lock = new();
         private readonly List<Reading> _readings = [];
         private readonly PipelineRunner<Reading> _runner;
+        private readonly Pulse _progress;
 
-        public Instance(string bootstrap, string topic, string group)
+        /// <param name="progress">Notified after each read of the source (an empty one at least every poll interval) and each write.</param>
+        public Instance(string bootstrap, string topic, string group, Pulse progress)
         {
+            _progress = progress;
             Source = new KafkaSource(new KafkaSourceOptions
             {
                 BootstrapServers = bootstrap,
@@ -84,7 +73,7 @@ public sealed class ConsumerGroupTests(KafkaBroker broker)
                 Config = new Dictionary<string, string> { ["session.timeout.ms"] = "6000", ["heartbeat.interval.ms"] = "300" },
             });
             var pipeline = StreamPipeline.Create<Reading>(static r => r.Ts).To(this);
-            _runner = new PipelineRunner<Reading>(pipeline, Source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(),
+            _runner = new PipelineRunner<Reading>(pipeline, new ObservedSource(Source, progress), new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(),
                 new RunnerOptions { CheckpointInterval = TimeSpan.FromMilliseconds(500) });
         }
 
@@ -120,6 +109,8 @@ public sealed class ConsumerGroupTests(KafkaBroker broker)
                 _readings.AddRange(records);
                 Partitions = Source.AssignedPartitions;
             }
+
+            _progress.Notify();
         }
 
         public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;

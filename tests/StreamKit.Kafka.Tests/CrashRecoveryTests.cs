@@ -28,16 +28,11 @@ public sealed class CrashRecoveryTests(KafkaBroker broker) : IDisposable
         string[] arguments = ["--bootstrap", broker.BootstrapServers, "--input", input, "--output", output, "--group", group, "--state", _directory, "--batch", "200", "--checkpoint-every", "5"];
 
         // First run, slowed down: killed (SIGKILL, no graceful stop) after its 20th checkpoint, about a sixth of the way in.
-        using (var first = StartWorker([.. arguments, "--delay-ms", "4"], out var firstLines))
+        var printed = new Pulse();
+        using (var first = StartWorker([.. arguments, "--delay-ms", "4"], out var firstLines, printed))
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!firstLines.Contains("checkpoint 20"))
-            {
-                Assert.False(first.HasExited, "the worker ended before it was killed:\n" + string.Join('\n', firstLines));
-                Assert.True(DateTime.UtcNow < deadline, "no 20th checkpoint within 60 s:\n" + string.Join('\n', firstLines));
-                await Task.Delay(20);
-            }
-
+            await printed.WaitUntilAsync(() => firstLines.Contains("checkpoint 20") || first.HasExited, "the worker's 20th checkpoint");
+            Assert.True(firstLines.Contains("checkpoint 20"), "the worker ended before it was killed:\n" + string.Join('\n', firstLines));
             first.Kill(entireProcessTree: true);
             Assert.True(first.WaitForExit(10_000));
             Assert.DoesNotContain(firstLines, l => l.StartsWith("done", StringComparison.Ordinal));
@@ -74,7 +69,8 @@ public sealed class CrashRecoveryTests(KafkaBroker broker) : IDisposable
         return (document.RootElement.GetProperty("windowStart").GetInt64(), document.RootElement.GetProperty("pageId").GetInt32());
     }
 
-    private static Process StartWorker(string[] arguments, out ConcurrentBag<string> lines)
+    /// <summary>Starts the worker, collecting its output lines; <paramref name="printed"/>, if given, is notified on each line and on exit.</summary>
+    private static Process StartWorker(string[] arguments, out ConcurrentBag<string> lines, Pulse? printed = null)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -95,6 +91,7 @@ public sealed class CrashRecoveryTests(KafkaBroker broker) : IDisposable
             if (e.Data is { } line)
             {
                 collected.Add(line);
+                printed?.Notify();
             }
         };
         process.ErrorDataReceived += (_, e) =>
@@ -104,6 +101,8 @@ public sealed class CrashRecoveryTests(KafkaBroker broker) : IDisposable
                 collected.Add("stderr: " + line);
             }
         };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => printed?.Notify();
         Assert.True(process.Start());
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -45,22 +45,19 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
         var expected = await FileRunAsync(lines);
         var group = "partitioned-" + Guid.NewGuid().ToString("N");
         var store = new InMemoryStateStore();
-        var a = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1);
-        var b = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1);
+        var progress = new Pulse();
+        var a = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1, progress);
+        var b = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1, progress);
         using var stopB = new CancellationTokenSource();
         var runA = a.Runner.RunAsync();
         var runB = b.Runner.RunAsync(stopB.Token);
 
-        // Stop b gracefully once both hold partitions and b has checkpointed part of its input.
-        var deadline = DateTime.UtcNow + s_timeout;
-        while (!(a.Runner.RunningPartitions.Count > 0 && b.Runner.RunningPartitions.Count > 0
+        // Stop b gracefully once both hold partitions and b has checkpointed part of its input (re-checked on each
+        // record decoded and each state saved).
+        await progress.WaitUntilAsync(() => runA.IsCompleted || runB.IsCompleted || (a.Runner.RunningPartitions.Count > 0 && b.Runner.RunningPartitions.Count > 0
             && a.Runner.RunningPartitions.Count + b.Runner.RunningPartitions.Count == 4
-            && b.Runner.Counters.Checkpoints >= 4 && b.Runner.Counters.Processed >= 500))
-        {
-            Assert.False(runA.IsCompleted || runB.IsCompleted, "an instance ended before b was stopped");
-            Assert.True(DateTime.UtcNow < deadline, "the instances did not split the partitions and make progress in time");
-            await Task.Delay(20);
-        }
+            && b.Runner.Counters.Checkpoints >= 4 && b.Runner.Counters.Processed >= 500), "the instances splitting the partitions and b checkpointing", s_timeout, runA, runB);
+        Assert.False(runA.IsCompleted || runB.IsCompleted, "an instance ended before b was stopped");
 
         var moved = b.Runner.RunningPartitions;
         await stopB.CancelAsync();
@@ -82,34 +79,24 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
         var expected = await FileRunAsync(lines);
         var group = "partitioned-" + Guid.NewGuid().ToString("N");
         var store = new InMemoryStateStore();
-        var slow = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1);
-        var fast = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 100);
+        var progress = new Pulse();
+        var slow = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 1, progress);
+        var fast = new Instance(broker.BootstrapServers, topic, group, store, recordsPerMillisecond: 100, progress);
         using var stopSlow = new CancellationTokenSource();
         var runSlow = slow.Runner.RunAsync(stopSlow.Token);
-        var deadline = DateTime.UtcNow + s_timeout;
-        while (slow.Runner.RunningPartitions.Count < 4 || slow.Runner.Counters.Processed < 200)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the first instance did not start in time");
-            await Task.Delay(20);
-        }
+        await progress.WaitUntilAsync(() => slow.Runner.RunningPartitions.Count == 4 && slow.Runner.Counters.Processed >= 200, "the first instance starting", s_timeout, runSlow);
 
         // The fast instance joins, takes half the partitions and reads them to their end long before the slow one.
         var runFast = fast.Runner.RunAsync();
-        while (!(fast.Runner.RunningPartitions.Count > 0 && slow.Runner.RunningPartitions.Count > 0
+        await progress.WaitUntilAsync(() => runSlow.IsCompleted || runFast.IsCompleted || (fast.Runner.RunningPartitions.Count > 0 && slow.Runner.RunningPartitions.Count > 0
             && fast.Runner.RunningPartitions.Count + slow.Runner.RunningPartitions.Count == 4
-            && fast.Runner.Counters.Processed > 0))
-        {
-            Assert.False(runSlow.IsCompleted || runFast.IsCompleted, "an instance ended before the partitions were split");
-            Assert.True(DateTime.UtcNow < deadline, "the instances did not split the partitions in time");
-            await Task.Delay(20);
-        }
+            && fast.Runner.Counters.Processed > 0), "the instances splitting the partitions", s_timeout, runSlow, runFast);
+        Assert.False(runSlow.IsCompleted || runFast.IsCompleted, "an instance ended before the partitions were split");
 
-        // Its own partitions done (nothing processed for a second), it must stay: the group's job is not.
-        for (var last = -1L; fast.Runner.Counters.Processed != last;)
-        {
-            last = fast.Runner.Counters.Processed;
-            await Task.Delay(1000);
-        }
+        // Its own partitions done (each one's completion marker saved), and the group checked since and found unfinished
+        // (a marker it looked for missing): this is when an instance that wrongly leaves would go. It must stay.
+        var own = fast.Runner.RunningPartitions;
+        await progress.WaitUntilAsync(() => runFast.IsCompleted || CheckedGroupAfterOwnCompleted(fast.Store.Calls, own), "the fast instance finishing its partitions and checking the group", s_timeout, runSlow, runFast);
 
         Assert.False(runSlow.IsCompleted, "the slow instance finished before it was stopped: the test proves nothing");
         Assert.False(runFast.IsCompleted, "the fast instance left the group while the slow one still had records to read");
@@ -119,6 +106,34 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
         await runFast.WaitAsync(s_timeout);
         Assert.Equal(Messages, fast.Runner.Counters.Processed + slow.Runner.Counters.Processed);
         Assert.Equal(expected, Sorted(fast.Results.Concat(slow.Results)));
+    }
+
+    /// <summary>
+    /// Whether the store saw the completion marker of every one of <paramref name="own"/> partitions saved and, after
+    /// those, a marker looked for and missing (the runner's group check finding another member's partition unfinished).
+    /// </summary>
+    /// <remarks>Markers are the runner's <c>PREFIX/PARTITION.completed</c> keys (see KafkaPartitionedRunner.RunAsync's remarks).</remarks>
+    private static bool CheckedGroupAfterOwnCompleted(IReadOnlyList<StoreCall> calls, IReadOnlyList<string> own)
+    {
+        var saved = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var call in calls)
+        {
+            if (!call.Key.EndsWith(".completed", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (call.Kind == "save")
+            {
+                saved.Add(call.Key);
+            }
+            else if (call.Kind == "load" && !call.Found && own.All(p => saved.Contains("job/" + p + ".completed")))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Readings with event times in order, keyed (and so partitioned) by sensor.</summary>
@@ -153,8 +168,11 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
     {
         private readonly ConcurrentQueue<WindowResult<int, long>> _results = new();
 
-        public Instance(string bootstrap, string topic, string group, IStateStore store, int recordsPerMillisecond)
+        /// <param name="progress">Notified on each record decoded and each call to the state store.</param>
+        public Instance(string bootstrap, string topic, string group, IStateStore store, int recordsPerMillisecond, Pulse? progress = null)
         {
+            progress ??= new Pulse();
+            Store = new ObservedStateStore(store, progress);
             Runner = new KafkaPartitionedRunner<Reading>(new KafkaPartitionedRunnerOptions<Reading>
             {
                 Source = new KafkaSourceOptions
@@ -171,9 +189,9 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
                     PipelinesBuilt.Add(partition);
                     return Build(_results);
                 },
-                DecoderFactory = () => new SlowDecoder(recordsPerMillisecond),
+                DecoderFactory = () => new SlowDecoder(recordsPerMillisecond, progress),
                 DeadLetters = new ListDeadLetters(),
-                StateStore = store,
+                StateStore = Store,
                 StateKeyPrefix = "job",
                 MaxParallelism = 2,
                 Runner = new RunnerOptions { BatchSize = 100, CheckpointEveryBatches = 3, CheckpointInterval = TimeSpan.FromMilliseconds(500) },
@@ -181,6 +199,9 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
         }
 
         public KafkaPartitionedRunner<Reading> Runner { get; }
+
+        /// <summary>This instance's view of the shared store: what it loaded and saved, in order.</summary>
+        public ObservedStateStore Store { get; }
 
         public ConcurrentBag<string> PipelinesBuilt { get; } = [];
 
@@ -208,14 +229,18 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
         public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
     }
 
-    /// <summary>Decodes JSON lines, sleeping a millisecond every few records so that a run lasts long enough to rebalance in.</summary>
-    private sealed class SlowDecoder(int recordsPerMillisecond) : IRecordDecoder<Reading>
+    /// <summary>
+    /// Decodes JSON lines, sleeping a millisecond every few records so that a run lasts long enough to rebalance in (a
+    /// throttle, not a wait: no test outcome depends on its length), and notifies <paramref name="progress"/> per record.
+    /// </summary>
+    private sealed class SlowDecoder(int recordsPerMillisecond, Pulse progress) : IRecordDecoder<Reading>
     {
         private readonly JsonLinesDecoder<Reading> _inner = new(Reading.Map);
         private int _count;
 
         public bool TryDecode(ReadOnlySpan<byte> payload, ref Reading record, out string? error)
         {
+            progress.Notify();
             if (++_count % recordsPerMillisecond == 0)
             {
                 Thread.Sleep(1);

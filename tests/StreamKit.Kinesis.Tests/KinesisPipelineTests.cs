@@ -27,12 +27,13 @@ public sealed class KinesisPipelineTests(KinesisEmulator emulator, ITestOutputHe
             DeadLetters = deadLetters,
         }));
         await using var source = new KinesisSource(emulator.Configure(new KinesisSourceOptions { StreamName = input, StateStore = new InMemoryStateStore() }));
-        var pipeline = StreamPipeline.Create<Click>(static c => c.Ts).Where(static c => c.Seq % 2 == 0).To(sink);
+        var written = new Pulse();
+        var pipeline = StreamPipeline.Create<Click>(static c => c.Ts).Where(static c => c.Seq % 2 == 0).To(new ObservedSink<Click>(sink, written));
         var runner = new PipelineRunner<Click>(pipeline, source, Click.Decoder, deadLetters, new RunnerOptions { CheckpointEveryBatches = 1 });
 
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
-        await WaitAsync(() => sink.Count >= 500 || run.IsCompleted);
+        await written.WaitUntilAsync(() => sink.Count >= 500 || run.IsCompleted, "500 clicks written to the output stream", watched: run);
         await stop.CancelAsync();
         await run;
 
@@ -74,11 +75,12 @@ public sealed class KinesisPipelineTests(KinesisEmulator emulator, ITestOutputHe
 
         var collected = new ClickSink();
         await using var source = new KinesisSource(emulator.Configure(new KinesisSourceOptions { StreamName = stream, StateStore = new InMemoryStateStore() }));
-        var runner = new PipelineRunner<Click>(StreamPipeline.Create<Click>(static c => c.Ts).To(collected), source, Click.Decoder, deadLetters, new RunnerOptions { StateStore = new InMemoryStateStore() });
+        var written = new Pulse();
+        var runner = new PipelineRunner<Click>(StreamPipeline.Create<Click>(static c => c.Ts).To(new ObservedSink<Click>(collected, written)), source, Click.Decoder, deadLetters, new RunnerOptions { StateStore = new InMemoryStateStore() });
         using var stop = new CancellationTokenSource();
         var started = Stopwatch.StartNew();
         var run = runner.RunAsync(stop.Token);
-        await WaitAsync(() => collected.Count >= count || run.IsCompleted);
+        await written.WaitUntilAsync(() => collected.Count >= count || run.IsCompleted, $"{count} clicks read back", watched: run);
         var elapsed = started.Elapsed;
         await stop.CancelAsync();
         await run;
@@ -92,15 +94,5 @@ public sealed class KinesisPipelineTests(KinesisEmulator emulator, ITestOutputHe
         var line = $"kinesalite throughput, {what}: {count} records in {elapsed.TotalSeconds:F2} s = {count / elapsed.TotalSeconds:F0} records/s";
         output.WriteLine(line);
         Console.WriteLine(line);
-    }
-
-    private static async Task WaitAsync(Func<bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "not done within 60 s");
-            await Task.Delay(10);
-        }
     }
 }

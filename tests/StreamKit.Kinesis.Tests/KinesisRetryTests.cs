@@ -24,7 +24,7 @@ public sealed class KinesisRetryTests(KinesisEmulator emulator)
                 return call <= 3 ? (400, "ProvisionedThroughputExceededException") : null;
             },
         };
-        var clock = new ManualTimeProvider();
+        var clock = new ObservedClock();
 
         // Delays of an hour and more: only the manual clock can let these retries happen within the test's timeout.
         using var client = new KinesisClient(Options(proxy, clock, maxRetries: 5));
@@ -32,11 +32,12 @@ public sealed class KinesisRetryTests(KinesisEmulator emulator)
 
         for (var retry = 1; retry <= 3; retry++)
         {
-            await WaitUntilAsync(() => Volatile.Read(ref calls) == retry);
-            await Task.Delay(200);
+            // The retry's backoff timer is made: the client now waits on its clock, and no further call can come until
+            // the clock moves.
+            await clock.WaitForTimersAsync(retry, status);
             Assert.Equal(retry, Volatile.Read(ref calls));
             Assert.False(status.IsCompleted);
-            await AdvanceUntilAsync(clock, () => Volatile.Read(ref calls) > retry);
+            clock.Advance(TimeSpan.FromHours(4));
         }
 
         Assert.Equal("ACTIVE", await status.WaitAsync(s_realTimeout));
@@ -57,11 +58,11 @@ public sealed class KinesisRetryTests(KinesisEmulator emulator)
                 return call == 3 ? (503, "ServiceUnavailable") : (400, "LimitExceededException");
             },
         };
-        var clock = new ManualTimeProvider();
+        var clock = new ObservedClock();
         using var client = new KinesisClient(Options(proxy, clock, maxRetries: 2));
         var status = client.DescribeStreamStatusAsync(stream, CancellationToken.None).AsTask();
 
-        await AdvanceUntilAsync(clock, () => status.IsCompleted);
+        await AdvanceThroughBackoffsAsync(clock, status);
 
         var error = await Assert.ThrowsAsync<KinesisException>(() => status);
         Assert.Equal("ServiceUnavailable", error.ErrorCode);
@@ -102,25 +103,21 @@ public sealed class KinesisRetryTests(KinesisEmulator emulator)
         return options;
     }
 
-    /// <summary>Moves the clock by the longest delay until <paramref name="done"/>: a retry's timer may be made just after a move, so move again.</summary>
-    private static async Task AdvanceUntilAsync(ManualTimeProvider clock, Func<bool> done)
+    /// <summary>
+    /// Moves the clock past each backoff as it begins (a timer made) until <paramref name="run"/> ends: a retry too many
+    /// makes a timer the test also moves past, so the counts asserted afterwards see it.
+    /// </summary>
+    internal static async Task AdvanceThroughBackoffsAsync(ObservedClock clock, Task run, TimeSpan? longestDelay = null)
     {
-        var deadline = DateTime.UtcNow + s_realTimeout;
-        while (!done())
+        for (var waits = 1; ; waits++)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the retry did not happen");
-            clock.Advance(TimeSpan.FromHours(4));
-            await Task.Delay(20);
-        }
-    }
+            await clock.WaitForTimersAsync(waits, run);
+            if (run.IsCompleted)
+            {
+                return;
+            }
 
-    private static async Task WaitUntilAsync(Func<bool> done)
-    {
-        var deadline = DateTime.UtcNow + s_realTimeout;
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the call did not happen");
-            await Task.Delay(10);
+            clock.Advance(longestDelay ?? TimeSpan.FromHours(4));
         }
     }
 }
@@ -131,7 +128,7 @@ public sealed class KinesisRetryPipelineTests
     [Fact]
     public async Task RetryPipeline_AlwaysRetryable_RetriesMaxRetriesTimesWithDelaysUpToTheMaximum()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new ObservedClock();
         var options = new KinesisClientOptions { TimeProvider = clock, MaxRetries = 6, RetryBaseDelay = TimeSpan.FromSeconds(1), RetryMaxDelay = TimeSpan.FromSeconds(8) };
         var delays = new List<TimeSpan>();
         var pipeline = KinesisClient.RetryPipeline<bool>(options, options.MaxRetries, static args => ValueTask.FromResult(args.Outcome.Result), args =>
@@ -146,11 +143,7 @@ public sealed class KinesisRetryPipelineTests
         var calls = 0;
 
         var run = pipeline.ExecuteAsync(_ => ValueTask.FromResult(Interlocked.Increment(ref calls) > 0), CancellationToken.None).AsTask();
-        for (var i = 0; i < 1_000 && !run.IsCompleted; i++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(8));
-            await Task.Delay(1);
-        }
+        await KinesisRetryTests.AdvanceThroughBackoffsAsync(clock, run, TimeSpan.FromSeconds(8));
 
         Assert.True(await run);
         Assert.Equal(7, calls);

@@ -319,9 +319,11 @@ public sealed class KinesisSourceTests(KinesisEmulator emulator)
         bool useSourceTimestamps = false,
         Action<Pipeline<Click>>? pipelineOut = null)
     {
+        var written = new Pulse();
+        var observed = new ObservedSink<Click>(sink, written);
         var pipeline = useSourceTimestamps
-            ? StreamPipeline.Create<Click>().To(sink)
-            : StreamPipeline.Create<Click>(static c => c.Ts).To(sink);
+            ? StreamPipeline.Create<Click>().To(observed)
+            : StreamPipeline.Create<Click>(static c => c.Ts).To(observed);
         var runner = new PipelineRunner<Click>(pipeline, source, Click.Decoder, new InMemoryDeadLetterSink(), new RunnerOptions
         {
             StateStore = store,
@@ -331,12 +333,7 @@ public sealed class KinesisSourceTests(KinesisEmulator emulator)
         });
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
-        var deadline = DateTime.UtcNow + s_timeout;
-        while (!done() && !run.IsCompleted)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {s_timeout}: {sink.Count} records");
-            await Task.Delay(20);
-        }
+        await written.WaitUntilAsync(() => done() || run.IsCompleted, "the output the test waits for", s_timeout, run);
 
         await stop.CancelAsync();
         await run; // rethrows a crash; otherwise takes the final checkpoint

@@ -1,5 +1,3 @@
-using StreamKit.Core.Tests.Files;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.MessagePack.Tests;
 

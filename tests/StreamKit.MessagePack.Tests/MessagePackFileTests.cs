@@ -1,5 +1,4 @@
 using System.Buffers;
-using StreamKit.Core.Tests.Files;
 using StreamKit.Files;
 using StreamKit.Pipeline;
 using StreamKit.Records;

@@ -187,7 +187,7 @@ public class InMemorySourceTests
 
         var waiting = source.PollInterval = TimeSpan.FromSeconds(30);
         var read = source.ReadAsync(batch).AsTask();
-        await Task.Delay(20);
+        Assert.False(read.IsCompleted); // parked on the arrival signal: the record below is what wakes it
         source.Add("a", "late");
         Assert.True(await read.WaitAsync(waiting));
         Assert.Equal(1, batch.Count);

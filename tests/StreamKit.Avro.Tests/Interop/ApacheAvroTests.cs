@@ -5,7 +5,6 @@ using Avro.Generic;
 using Avro.Specific;
 using StreamKit.Avro.Container;
 using StreamKit.Avro.Framing;
-using StreamKit.Core.Tests.Files;
 using StreamKit.Files;
 
 namespace StreamKit.Avro.Tests.Interop;

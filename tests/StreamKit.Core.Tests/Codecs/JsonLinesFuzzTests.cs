@@ -3,7 +3,6 @@ using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Core.Tests.Files;
 using StreamKit.Core.Tests.Runtime;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Core.Tests.Codecs;
 

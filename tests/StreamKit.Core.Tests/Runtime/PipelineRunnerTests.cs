@@ -261,7 +261,8 @@ public class PipelineRunnerTests : IDisposable
         var source = new InMemorySource(bounded: false);
         var store = new InMemoryStateStore();
         using var cancel = new CancellationTokenSource();
-        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), new InMemoryDeadLetterSink(), Options(store));
+        var decoding = new Pulse();
+        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(decoding.Notify), new InMemoryDeadLetterSink(), Options(store));
 
         var running = runner.RunAsync(cancel.Token);
         foreach (var line in VisitData.Lines(100, seed: 1, first: 40))
@@ -269,11 +270,8 @@ public class PipelineRunnerTests : IDisposable
             source.Add("p0", line);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Volatile.Read(ref runner.Counters.ReadCount) < 100 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(5);
-        }
+        // The runner counts a record read before decoding it: the 100th decode sees all 100 read.
+        await decoding.WaitUntilAsync(() => Volatile.Read(ref runner.Counters.ReadCount) >= 100, "the runner reading all 100 records", watched: running);
 
         await cancel.CancelAsync();
         await running;

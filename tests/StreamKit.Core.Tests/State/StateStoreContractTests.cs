@@ -1,9 +1,8 @@
 using StreamKit.State;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Core.Tests.State;
 
-/// <summary>The shared store contract (tests/Shared/StateStoreContract.cs) for the core's two stores.</summary>
+/// <summary>The shared store contract (tests/StreamKit.TestSupport/StateStoreContract.cs) for the core's two stores.</summary>
 public sealed class InMemoryStateStoreContractTests() : ConditionalStateStoreContract(new InMemoryStateStore());
 
 /// <summary>The shared store contract for <see cref="FileStateStore"/>, one temporary directory per test.</summary>

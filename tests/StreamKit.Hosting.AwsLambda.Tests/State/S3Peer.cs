@@ -1,6 +1,5 @@
 using Amazon.Runtime;
 using Amazon.S3;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Hosting.AwsLambda.Tests.State;
 

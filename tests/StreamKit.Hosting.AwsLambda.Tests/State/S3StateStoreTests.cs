@@ -2,7 +2,6 @@ using Amazon.Runtime;
 using Amazon.S3;
 using StreamKit.Hosting.AwsLambda.State;
 using StreamKit.State;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Hosting.AwsLambda.Tests.State;
 

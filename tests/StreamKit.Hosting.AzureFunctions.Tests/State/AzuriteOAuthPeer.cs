@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using Azure.Core.Pipeline;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Hosting.AzureFunctions.Tests.State;
 

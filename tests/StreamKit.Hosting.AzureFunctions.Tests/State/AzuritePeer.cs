@@ -1,4 +1,3 @@
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Hosting.AzureFunctions.Tests.State;
 

@@ -4,7 +4,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using StreamKit.Hosting.AzureFunctions.State;
 using StreamKit.State;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Hosting.AzureFunctions.Tests.State;
 

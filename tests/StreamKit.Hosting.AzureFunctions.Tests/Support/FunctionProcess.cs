@@ -1,5 +1,4 @@
 using StreamKit.Codecs;
-using StreamKit.Core.Tests.Runtime;
 using StreamKit.Pipeline;
 using StreamKit.Runtime;
 using StreamKit.State;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StreamKit.Codecs;
@@ -47,17 +46,6 @@ internal static class Readings
         jobs(builder.Services.AddStreamKit());
         return builder.Build();
     }
-
-    /// <summary>Waits for something another thread does (not a timing assertion: the bound only keeps a broken test from hanging).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(30), "the condition did not become true within 30 s");
-            await Task.Delay(5);
-        }
-    }
 }
 
 /// <summary>A source whose reads wait until cancelled: a job that never gets to checkpoint on its own.</summary>
@@ -65,10 +53,14 @@ internal sealed class BlockingSource : IRecordSource
 {
     public string Name => "blocking";
 
+    /// <summary>Completes when the first read begins: the job is running and waits on its source.</summary>
+    public TaskCompletionSource FirstRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public ValueTask SeekAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
     public async ValueTask<bool> ReadAsync(RawRecordBatch batch, CancellationToken cancellationToken = default)
     {
+        FirstRead.TrySetResult();
         await Task.Delay(Timeout.Infinite, cancellationToken);
         return true;
     }

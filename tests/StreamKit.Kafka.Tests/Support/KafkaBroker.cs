@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Kafka.Tests.Support;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using StreamKit.Kinesis.Internal;
-using StreamKit.Tests.Shared;
 
 namespace StreamKit.Kinesis.Tests.Support;
 

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 
-namespace StreamKit.Tests.Shared;
+namespace StreamKit.TestSupport;
 
 /// <summary>
 /// A service the integration tests talk to (a broker, an emulator): the address in <c>STREAMKIT_&lt;PEER&gt;_ADDRESS</c>
 /// when set, else the one <c>eng/test-peers.sh start &lt;peer&gt;</c> starts (last stdout line), stopped again on
 /// dispose if this process started it. Never skips: a peer that cannot start fails the tests with the script's output.
 /// </summary>
-/// <remarks>Linked into each test project that needs a peer; a fixture per peer wraps it.</remarks>
+/// <remarks>Each test project that needs a peer wraps it in a fixture per peer.</remarks>
 public sealed class TestPeer : IDisposable
 {
     private readonly string _name;

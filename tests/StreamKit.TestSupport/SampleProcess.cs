@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace StreamKit.Tests.Shared;
+namespace StreamKit.TestSupport;
 
-/// <summary>Runs a built sample as a user does, <c>dotnet X.dll ARGS</c>, one process per call (linked into the sample test projects).</summary>
-internal static class SampleProcess
+/// <summary>Runs a built sample as a user does, <c>dotnet X.dll ARGS</c>, one process per call (for the sample test projects).</summary>
+public static class SampleProcess
 {
     /// <summary>Runs <paramref name="dll"/> (next to the test assembly) to completion, or kills it after two minutes.</summary>
     /// <returns>The exit code (-1 when killed), standard output and standard error.</returns>
@@ -38,27 +38,33 @@ internal static class SampleProcess
             start.ArgumentList.Add(arg);
         }
 
-        var process = new Process { StartInfo = start };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var error = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var changed = new Pulse();
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { } line)
             {
                 error.Enqueue(line);
+                changed.Notify();
             }
         };
         process.OutputDataReceived += static (_, _) => { };
+        process.Exited += (_, _) => changed.Notify();
         process.Start();
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        return new RunningSample(process, error);
+        return new RunningSample(process, error, changed);
     }
 }
 
 /// <summary>A sample process started by <see cref="SampleProcess.Start"/>; disposing kills it if it still runs.</summary>
-internal sealed class RunningSample(Process process, System.Collections.Concurrent.ConcurrentQueue<string> error) : IDisposable
+public sealed class RunningSample(Process process, System.Collections.Concurrent.ConcurrentQueue<string> error, Pulse changed) : IDisposable
 {
     public Process Process { get; } = process;
+
+    /// <summary>Notified on each line of standard error and when the process exits (a test may notify it on its own events too).</summary>
+    public Pulse Changed { get; } = changed;
 
     /// <summary>Standard error so far.</summary>
     public string Error => string.Join('\n', error);

@@ -1,10 +1,10 @@
 using StreamKit.State;
 
-namespace StreamKit.Tests.Shared;
+namespace StreamKit.TestSupport;
 
 /// <summary>
-/// What every <see cref="IStateStore"/> must do, run against each store by deriving from this class (linked into each test
-/// project that has a store): round trips, versions, the HEAD-style version read, large and empty snapshots, missing keys.
+/// What every <see cref="IStateStore"/> must do, run against each store by deriving from this class (in each test project
+/// that has a store): round trips, versions, the HEAD-style version read, large and empty snapshots, missing keys.
 /// </summary>
 /// <remarks>
 /// Conditional writes are a separate tier (<see cref="ConditionalStateStoreContract"/>) so that a store tested against a

@@ -3,10 +3,10 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 
-namespace AwsLambda.Clickstream.Tests;
+namespace StreamKit.TestSupport;
 
 /// <summary>Kinesis events as the Lambda platform sends them, made from clickstream JSON lines: one shard, base64 data, 56-digit sequence numbers.</summary>
-internal static class KinesisEvents
+public static class KinesisEvents
 {
     public const string ShardId = "shardId-000000000000";
     private const string StreamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/clickstream";

@@ -4,12 +4,12 @@ using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.Testing;
 
-// Shared by the file tests of StreamKit.Core.Tests, StreamKit.MessagePack.Tests and StreamKit.Avro.Tests (linked from
-// their project files), so every format is damaged, crashed and measured the same way.
-namespace StreamKit.Core.Tests.Files;
+// Shared by the file tests of StreamKit.Core.Tests, StreamKit.MessagePack.Tests and StreamKit.Avro.Tests (and the
+// decoder fuzz tests of the hosts), so every format is damaged, crashed and measured the same way.
+namespace StreamKit.TestSupport;
 
 /// <summary>Passes batches through and dies (no final checkpoint) after a given number of them.</summary>
-internal sealed class CrashingSource(IRecordSource inner, int crashAfterBatches) : IRecordSource
+public sealed class CrashingSource(IRecordSource inner, int crashAfterBatches) : IRecordSource
 {
     private int _delivered;
 
@@ -41,7 +41,7 @@ internal sealed class CrashingSource(IRecordSource inner, int crashAfterBatches)
 }
 
 /// <summary>Passes batches through and cancels the runner after a given number of them: a graceful stop mid-stream.</summary>
-internal sealed class CancelAfterSource(IRecordSource inner, int batches, CancellationTokenSource cancel) : IRecordSource
+public sealed class CancelAfterSource(IRecordSource inner, int batches, CancellationTokenSource cancel) : IRecordSource
 {
     private int _delivered;
 
@@ -68,7 +68,7 @@ internal sealed class CancelAfterSource(IRecordSource inner, int batches, Cancel
 }
 
 /// <summary>Wraps a format to count the bytes its readers take from the file, to tell a seek from a re-read.</summary>
-internal sealed class CountingFormat(IFileFormat inner) : IFileFormat
+public sealed class CountingFormat(IFileFormat inner) : IFileFormat
 {
     private long _bytesRead;
     private long _lastSeek = -1;
@@ -153,7 +153,7 @@ internal sealed class CountingFormat(IFileFormat inner) : IFileFormat
 }
 
 /// <summary>Random damage to a valid file, remembered in the original's offsets so a test can tell which records it touched.</summary>
-internal sealed class Mutation
+public sealed class Mutation
 {
     private static readonly byte[] s_interesting = [.. "\n\r{}[]\":, "u8, 0x00, 0x7f, 0x80, 0xc0, 0xc1, 0xff];
     private readonly List<(int Offset, char Kind)> _edits = [];
@@ -264,14 +264,14 @@ internal sealed class Mutation
 /// them from a <see cref="Random"/> rather than from generators. CsCheck prints the failing case with its own seed (replay
 /// with the environment variable <c>CsCheck_Seed</c>) and keeps looking for a failing case with a smaller seed.
 /// </remarks>
-internal static class Seeds
+public static class Seeds
 {
     public static Task ForEachAsync(int cases, Func<int, Random, Task> property) =>
         Gen.Int[0, int.MaxValue].SampleAsync(seed => property(seed, new Random(seed)), iter: cases);
 }
 
 /// <summary>Reads a whole source into copies of its raw records, for comparing runs record by record.</summary>
-internal static class FileReading
+public static class FileReading
 {
     public static async Task<List<RawCopy>> ReadAllAsync(FileSource source, int capacity)
     {
@@ -299,4 +299,4 @@ internal static class FileReading
 }
 
 /// <summary>A copy of one raw record: where it came from, its bytes and any framing error.</summary>
-internal sealed record RawCopy(string Partition, long Position, byte[] Payload, string? Error);
+public sealed record RawCopy(string Partition, long Position, byte[] Payload, string? Error);

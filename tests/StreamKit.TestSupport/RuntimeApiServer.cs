@@ -4,15 +4,15 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
-namespace StreamKit.Hosting.AwsLambda.Tests.Runtime;
+namespace StreamKit.TestSupport;
 
 /// <summary>
 /// A loopback HTTP/1.1 server that follows the published Lambda Runtime API (version 2018-06-01): it serves queued
 /// events from <c>GET /runtime/invocation/next</c> (blocking until one is queued, as the platform does) and records
 /// what the runtime posts to <c>/response</c>, <c>/error</c> and <c>/init/error</c>.
 /// </summary>
-/// <remarks>AWS's runtime interface emulator cannot be fetched here; this stands in for it. Also linked into the cold-start measurement.</remarks>
-internal sealed class RuntimeApiServer : IAsyncDisposable
+/// <remarks>AWS's runtime interface emulator cannot be fetched here; this stands in for it. Also used by the cold-start measurement.</remarks>
+public sealed class RuntimeApiServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Channel<QueuedInvocation> _pending = Channel.CreateUnbounded<QueuedInvocation>();
@@ -242,7 +242,7 @@ internal sealed class RuntimeApiServer : IAsyncDisposable
 }
 
 /// <summary>What the runtime posted.</summary>
-internal enum OutcomeKind
+public enum OutcomeKind
 {
     Response,
     Error,
@@ -250,7 +250,7 @@ internal enum OutcomeKind
 }
 
 /// <summary>One post from the runtime: its kind, the request id in its path, the error type header and the body.</summary>
-internal sealed record RuntimeOutcome(OutcomeKind Kind, string? RequestId, string? ErrorType, byte[] Body)
+public sealed record RuntimeOutcome(OutcomeKind Kind, string? RequestId, string? ErrorType, byte[] Body)
 {
     public string Text => Encoding.UTF8.GetString(Body);
 }

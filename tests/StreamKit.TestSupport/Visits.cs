@@ -7,10 +7,10 @@ using StreamKit.Runtime;
 using StreamKit.Testing;
 using StreamKit.Windows;
 
-namespace StreamKit.Core.Tests.Runtime;
+namespace StreamKit.TestSupport;
 
 /// <summary>The record the runtime, codec and file tests decode: every field kind once.</summary>
-internal struct Visit
+public struct Visit
 {
     public long Ts;
     public int UserId;
@@ -21,7 +21,7 @@ internal struct Visit
 }
 
 /// <summary>A field map for <see cref="Visit"/> with its own page interner (one per test: interners are not thread-safe).</summary>
-internal sealed class VisitCodec
+public sealed class VisitCodec
 {
     public VisitCodec()
     {
@@ -47,10 +47,10 @@ internal sealed class VisitCodec
 }
 
 /// <summary>A window result with the page as text, so runs with different interners compare.</summary>
-internal readonly record struct PageCount(long Start, long End, string Page, long Count);
+public readonly record struct PageCount(long Start, long End, string Page, long Count);
 
 /// <summary>A page-views-per-minute pipeline over <see cref="Visit"/>, its sink, and helpers to compare runs.</summary>
-internal sealed class VisitPipeline
+public sealed class VisitPipeline
 {
     private readonly IRecordSink<WindowResult<int, long>> _sink;
 
@@ -97,6 +97,9 @@ internal sealed class VisitPipeline
 
     public JsonLinesDecoder<Visit> Decoder() => new(Codec.Map);
 
+    /// <summary>This pipeline's decoder, calling <paramref name="onDecode"/> before each record is decoded (to wake a test waiting on progress).</summary>
+    public IRecordDecoder<Visit> Decoder(Action onDecode) => new CallbackDecoder(Decoder(), onDecode);
+
     /// <summary>This pipeline with its decoder, as a function runner's factory returns it; <paramref name="onDecode"/> runs before each record is decoded (to move a clock, or to slow the run).</summary>
     public PipelineInstance<Visit> Instance(Action? onDecode = null) =>
         new(Pipeline, onDecode is null ? Decoder() : new CallbackDecoder(Decoder(), onDecode));
@@ -127,7 +130,7 @@ internal sealed class VisitPipeline
 }
 
 /// <summary>Deterministic input: roughly ordered visits over a few pages, several per second.</summary>
-internal static class VisitData
+public static class VisitData
 {
     public const long Start = 1_704_067_200_000; // 2024-01-01T00:00:00Z
 

@@ -7,15 +7,15 @@ using StreamKit.Pipeline;
 using StreamKit.Runtime;
 using StreamKit.Testing;
 
-namespace StreamKit.Tests.Shared;
+namespace StreamKit.TestSupport;
 
 /// <summary>Damage for fuzzing decoders: random bytes, byte-level mutations of valid input and structural JSON mutations.</summary>
 /// <remarks>
-/// Linked into the test project of every decoder (JSON lines, MessagePack, Avro, the Lambda and Event Hubs payloads), so
+/// Used by the test project of every decoder (JSON lines, MessagePack, Avro, the Lambda and Event Hubs payloads), so
 /// they are all fuzzed with the same mutations. Everything is drawn from the <see cref="Random"/> a CsCheck seed builds
 /// (see <c>Seeds.ForEachAsync</c> in FileTestKit), so a failing case replays from its seed.
 /// </remarks>
-internal static class Fuzz
+public static class Fuzz
 {
     /// <summary>Bytes that mean something to one of the formats: JSON punctuation, MessagePack and Avro markers, varint continuations.</summary>
     private static readonly byte[] s_interesting =
@@ -198,11 +198,11 @@ internal static class Fuzz
 
 /// <summary>One fuzzed payload for <see cref="DecoderRun"/>: its bytes and, when it was left intact, the record it must decode to.</summary>
 /// <typeparam name="T">The record struct.</typeparam>
-internal readonly record struct FuzzPayload<T>(byte[] Bytes, T? Expected)
+public readonly record struct FuzzPayload<T>(byte[] Bytes, T? Expected)
     where T : struct;
 
 /// <summary>Runs payloads through a <see cref="PipelineRunner{T}"/> with a decoder and checks the repo's rule for bad input.</summary>
-internal static class DecoderRun
+public static class DecoderRun
 {
     /// <summary>
     /// Decodes every payload in a pass-through pipeline and asserts: nothing throws; every payload is processed or

@@ -1,10 +1,10 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace StreamKit.Core.Tests.Files;
+namespace StreamKit.TestSupport;
 
 /// <summary>A directory under the system temp path, deleted on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
