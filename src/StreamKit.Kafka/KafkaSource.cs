@@ -15,8 +15,9 @@ namespace StreamKit.Kafka;
 /// <para>A batch holds messages of one partition, named <c>topic-partition</c>; a record's position is its offset,
 /// its timestamp the message timestamp (epoch milliseconds), its key the message key, and its headers the message
 /// headers when <see cref="KafkaSourceOptions.IncludeHeaders"/> is on.</para>
-/// <para>Backpressure: a partition whose buffer reaches <see cref="KafkaSourceOptions.MaxBufferedMessagesPerPartition"/>
-/// is paused and resumed once half of it is drained; librdkafka then fetches again from the next offset.</para>
+/// <para>Backpressure: when a partition's buffer reaches <see cref="KafkaSourceOptions.MaxBufferedMessagesPerPartition"/>
+/// the consume thread waits until half of it is drained, leaving librdkafka's prefetch in place; a partition not drained
+/// within 500 ms is paused and resumed once half of it is drained (see the option for the memory bound).</para>
 /// <para>Offsets: auto-commit is off. <see cref="CommitAsync"/> commits <c>position + 1</c> (the next offset to
 /// read, as Kafka defines a committed offset) for the partitions still assigned, after the runner's checkpoint.
 /// <see cref="SeekAsync"/> makes a partition start at <c>checkpoint position + 1</c>, or at the group's committed
@@ -77,7 +78,7 @@ public sealed partial class KafkaSource : IRecordSource, ITraceContextSource
     /// <summary>The settings this source was created with.</summary>
     public KafkaSourceOptions Options => _options;
 
-    /// <summary>How many times a partition was paused because the pipeline fell behind (its buffer was full).</summary>
+    /// <summary>How many times a partition was paused because the pipeline did not drain its full buffer within 500 ms.</summary>
     public long Pauses => _handoff.Pauses;
 
     /// <summary>Messages buffered between the consume thread and the pipeline, over all partitions.</summary>

@@ -45,8 +45,17 @@ public sealed class KafkaSourceOptions
     /// <value>Defaults to <see cref="AutoOffsetReset.Earliest"/>: a new pipeline reads the whole topic.</value>
     public AutoOffsetReset AutoOffsetReset { get; set; } = AutoOffsetReset.Earliest;
 
-    /// <summary>How many messages may wait per partition between the consume thread and the pipeline before the partition is paused.</summary>
-    /// <remarks>A paused partition resumes when half of its buffer is drained; memory is bounded by this times the message size times the partition count.</remarks>
+    /// <summary>How many messages may wait per partition between the consume thread and the pipeline.</summary>
+    /// <remarks>
+    /// <para>When a partition's buffer is full, the consume thread stops polling until the pipeline has drained it to
+    /// half; librdkafka meanwhile keeps what it has prefetched and stops fetching once its own queue is full. Only if
+    /// the buffer is not drained to half within 500 ms (a stalled pipeline, a per-partition runner waiting for a slot)
+    /// is the partition paused, which makes librdkafka drop that partition's prefetch and fetch it again on resume.</para>
+    /// <para>Memory is bounded by this times the message size times the assigned partitions, plus librdkafka's prefetch:
+    /// at most <c>queued.max.messages.kbytes</c> (64 MiB by default, for all partitions together) and
+    /// <c>queued.min.messages</c> per partition (100,000 by default), whichever is reached first, overshot by up to one
+    /// fetch (<c>fetch.max.bytes</c>). Lower those through <see cref="Config"/> to bound memory further.</para>
+    /// </remarks>
     /// <value>Defaults to 8192.</value>
     public int MaxBufferedMessagesPerPartition { get; set; } = 8192;
 

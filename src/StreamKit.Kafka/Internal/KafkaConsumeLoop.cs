@@ -184,6 +184,7 @@ internal sealed class KafkaConsumeLoop(
 
         var context = default(ActivityContext);
         var traced = options.ReadTraceContext && StreamKitActivities.Source.HasListeners() && TryReadTraceContext(message.Headers, out context);
+        PartitionBuffer? full = null;
         lock (handoff.Gate)
         {
             var partition = handoff.Find(result.Topic ?? _onlyTopic!, result.Partition.Value);
@@ -207,7 +208,15 @@ internal sealed class KafkaConsumeLoop(
                 partition.AddTraceContext(offset, context);
             }
 
-            handoff.BufferedLocked(partition, offset);
+            if (handoff.BufferedLocked(partition, offset))
+            {
+                full = partition;
+            }
+        }
+
+        if (full is not null)
+        {
+            handoff.WaitForRoom(full);
         }
     }
 

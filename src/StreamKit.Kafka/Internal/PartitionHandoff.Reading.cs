@@ -158,6 +158,11 @@ internal sealed partial class PartitionHandoff
             partition.Ended = true;
         }
 
+        if (_awaitingRoom == partition && partition.Count <= _resumeBelow)
+        {
+            _room.Set(); // the consume thread waits for this partition to have room before polling again
+        }
+
         if (partition.Paused && !partition.Done && partition.Count <= _resumeBelow)
         {
             // Resumed from this thread, not the consume thread, so a drained partition starts fetching at once
