@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Confluent.Kafka;
 using StreamKit.Diagnostics;
@@ -14,6 +15,7 @@ namespace StreamKit.Kafka.Internal;
 /// The loop owns the consumer: it closes it (leaving the group at once) and disposes it when it ends. Any exception
 /// ends the loop and fails the next read with it; escaping the thread would kill the process instead.
 /// </remarks>
+[SuppressMessage("Design", "CA1001", Justification = "ManualResetEventSlim holds no unmanaged resource unless WaitHandle is read, which it never is; Stop() may run after the thread ends, so it is never disposed.")]
 internal sealed class KafkaConsumeLoop(
     KafkaSourceOptions options,
     IConsumer<Staged, Staged> consumer,
