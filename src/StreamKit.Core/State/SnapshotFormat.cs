@@ -42,7 +42,7 @@ internal static class SnapshotFormat
 
     /// <summary>The way forward every refusal names.</summary>
     public const string WayForward =
-        "To start over, give the pipeline a new state key (RunnerOptions.StateKey, InvocationOptions.StateKeyPrefix; with Kafka also a new consumer group) " +
+        "To start over, give the pipeline a new state key (PipelineRunnerOptions.StateKey, InvocationRunnerOptions.StateKeyPrefix; with Kafka also a new consumer group) " +
         "or delete the stored state, and replay the input from the source; see docs/state-stores.md, \"Snapshot format and upgrades\".";
 
     public static void WriteHeader(StateWriter writer, SnapshotKind kind)

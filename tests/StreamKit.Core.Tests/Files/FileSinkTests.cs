@@ -491,7 +491,7 @@ public class FileSinkTests : IDisposable
             MaxFileBytes = maxFileBytes,
         });
         var visits = new VisitPipeline(sink);
-        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), deadLetters ?? new InMemoryDeadLetterSink(), new RunnerOptions
+        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), deadLetters ?? new InMemoryDeadLetterSink(), new PipelineRunnerOptions
         {
             StateStore = store,
             BatchSize = 100,
