@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Clickstream;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Hosting.AwsLambda;
 using StreamKit.Pipeline;

@@ -6,6 +6,7 @@ using Avro;
 using Azure.Messaging.EventHubs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using StreamKit;
 using StreamKit.Avro;
 using StreamKit.Codecs;
 using StreamKit.Files;

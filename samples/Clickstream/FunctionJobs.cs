@@ -1,4 +1,5 @@
 using System.Buffers;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Files;
 using StreamKit.Pipeline;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Pipeline;
 using StreamKit.Records;

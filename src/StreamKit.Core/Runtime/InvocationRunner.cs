@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using StreamKit.Diagnostics;
-using StreamKit.Pipeline;
 using StreamKit.State;
 
 namespace StreamKit.Runtime;

@@ -7,10 +7,10 @@ namespace StreamKit.State;
 /// <summary>What a snapshot holds after its header.</summary>
 internal enum SnapshotKind
 {
-    /// <summary>A <see cref="Runtime.PipelineRunner{T}"/> checkpoint: every partition's position, then the pipeline.</summary>
+    /// <summary>A <c>PipelineRunner</c> checkpoint: every partition's position, then the pipeline.</summary>
     RunnerCheckpoint = 1,
 
-    /// <summary>One partition of an <see cref="Runtime.InvocationRunner{T}"/>: its last applied sequence number, then the pipeline.</summary>
+    /// <summary>One partition of an <c>InvocationRunner</c>: its last applied sequence number, then the pipeline.</summary>
     InvocationPartition = 2,
 }
 
@@ -136,10 +136,6 @@ internal static class SnapshotFormat
     }
 
     public static string Milliseconds(long value) => Invariant($"{value} ms");
-
-    public static string LatePolicy(Windows.LateEventPolicy policy, long allowedLatenessMs) => policy == Windows.LateEventPolicy.Update
-        ? Invariant($"update, allowed lateness {allowedLatenessMs} ms")
-        : policy == Windows.LateEventPolicy.SideOutput ? "side output" : "drop";
 
     private static string Describe(int kind) => kind switch
     {

@@ -3,7 +3,6 @@ using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Core.Tests.Runtime;
 using StreamKit.Files;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.State;

@@ -1,7 +1,6 @@
 using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Core.Tests.Files;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.State;

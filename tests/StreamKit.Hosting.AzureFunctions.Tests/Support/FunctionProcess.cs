@@ -1,5 +1,4 @@
 using StreamKit.Codecs;
-using StreamKit.Pipeline;
 using StreamKit.Runtime;
 using StreamKit.State;
 using StreamKit.Testing;
