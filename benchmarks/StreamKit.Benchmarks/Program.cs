@@ -14,7 +14,7 @@ using StreamKit.Benchmarks.Suite;
 //                          print the summary, exit 1 on a blown allocation budget; --failed-list names the offenders
 //   --memory [--records N] [--bound B] [--record-bytes N] [--flush-ms N]
 //                          one runner over a generated input into a slow sink that buffers until flushed; prints
-//                          the peak resident set (VmHWM), which follows RunnerOptions.MaxUnflushedOutput (B), not N
+//                          the peak resident set (VmHWM), which follows PipelineRunnerOptions.MaxUnflushedOutput (B), not N
 // Other arguments go to BenchmarkSwitcher (--filter, --artifacts, ...); without --filter everything runs.
 if (args.Contains("--check-budget"))
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Clickstream;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Hosting.AwsLambda;
 using StreamKit.Pipeline;
@@ -188,7 +189,7 @@ internal static class Invocation
 
     private static StreamKitFunction<ClickEvent> Create(string query, IStateStore store)
     {
-        var options = new InvocationOptions { StateStore = store, StateKeyPrefix = query + "/" };
+        var options = new InvocationRunnerOptions { StateStore = store, StateKeyPrefix = query + "/" };
         var runner = new InvocationRunner<ClickEvent>(() => new PipelineInstance<ClickEvent>(Build(query), new JsonLinesDecoder<ClickEvent>(ClickEvents.Map)), new DiscardDeadLetters(), options);
         return new StreamKitFunction<ClickEvent>(LambdaEventSource.Kinesis, runner);
     }

@@ -6,6 +6,7 @@ using Avro;
 using Azure.Messaging.EventHubs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using StreamKit;
 using StreamKit.Avro;
 using StreamKit.Codecs;
 using StreamKit.Files;
@@ -135,7 +136,7 @@ static void Decode(IRecordDecoder<View> decoder, ReadOnlySpan<byte> payload, ref
 }
 
 static InvocationRunner<View> Runner(RecordMap<View> map, CollectingSink<WindowResult<int, long>> sink, string stateDirectory) =>
-    new(() => new PipelineInstance<View>(Views(sink), new JsonLinesDecoder<View>(map)), new InMemoryDeadLetterSink(), new InvocationOptions { StateStore = new FileStateStore(stateDirectory) });
+    new(() => new PipelineInstance<View>(Views(sink), new JsonLinesDecoder<View>(map)), new InMemoryDeadLetterSink(), new InvocationRunnerOptions { StateStore = new FileStateStore(stateDirectory) });
 
 // A Kinesis event as Lambda sends it, handled by the function, then delivered again: the second delivery is skipped.
 static async Task<IEnumerable<string>> LambdaAsync(string[] lines, RecordMap<View> map, string work)

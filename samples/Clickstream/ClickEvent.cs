@@ -1,5 +1,5 @@
+using StreamKit;
 using StreamKit.Keys;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 
 namespace Clickstream;

@@ -1,9 +1,9 @@
+using StreamKit;
 using StreamKit.Avro;
 using StreamKit.Avro.Framing;
 using StreamKit.Codecs;
 using StreamKit.Files;
 using StreamKit.MessagePack;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.State;
 using StreamKit.Windows;

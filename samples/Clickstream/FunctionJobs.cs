@@ -1,4 +1,5 @@
 using System.Buffers;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Files;
 using StreamKit.Pipeline;
@@ -42,7 +43,7 @@ public sealed class FunctionJob : IAsyncDisposable
     /// <param name="stateDirectory">Where each partition's state lives between invocations.</param>
     /// <param name="deadLetterPath">JSON lines file malformed records are appended to.</param>
     /// <param name="options">Deadline margin and clock; the state store is set here.</param>
-    public static FunctionJob Create(string query, string outputPath, string stateDirectory, string deadLetterPath, InvocationOptions? options = null) =>
+    public static FunctionJob Create(string query, string outputPath, string stateDirectory, string deadLetterPath, InvocationRunnerOptions? options = null) =>
         Create(query, outputPath, new FileStateStore(stateDirectory), deadLetterPath, options);
 
     /// <summary>Builds the job for <paramref name="query"/> with its state in <paramref name="store"/> (S3, Blob Storage).</summary>
@@ -51,11 +52,11 @@ public sealed class FunctionJob : IAsyncDisposable
     /// <param name="store">Where each partition's state lives between invocations.</param>
     /// <param name="deadLetterPath">JSON lines file malformed records are appended to.</param>
     /// <param name="options">Deadline margin and clock; the state store is set here.</param>
-    public static FunctionJob Create(string query, string outputPath, IStateStore store, string deadLetterPath, InvocationOptions? options = null)
+    public static FunctionJob Create(string query, string outputPath, IStateStore store, string deadLetterPath, InvocationRunnerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(store);
-        options ??= new InvocationOptions();
+        options ??= new InvocationRunnerOptions();
         options.StateStore = store;
         options.StateKeyPrefix ??= query + "/";
         var deadLetters = new JsonLinesDeadLetterSink(deadLetterPath);
@@ -92,7 +93,7 @@ public sealed class FunctionJob : IAsyncDisposable
         _deadLetters.Dispose();
     }
 
-    private static FunctionJob Build<T>(string outputPath, RecordMap<T> map, Func<IRecordSink<T>, Pipeline<ClickEvent>> build, JsonLinesDeadLetterSink deadLetters, InvocationOptions options, bool atLeastOne = false)
+    private static FunctionJob Build<T>(string outputPath, RecordMap<T> map, Func<IRecordSink<T>, Pipeline<ClickEvent>> build, JsonLinesDeadLetterSink deadLetters, InvocationRunnerOptions options, bool atLeastOne = false)
         where T : struct
     {
         var output = new AppendedOutput<T>(outputPath, new JsonLinesEncoder<T>(map));

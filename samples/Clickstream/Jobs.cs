@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Pipeline;
 using StreamKit.Records;
@@ -33,7 +34,7 @@ public static class Jobs
         string output,
         string deadLetterPath,
         bool bounded = false,
-        RunnerOptions? options = null,
+        PipelineRunnerOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -49,7 +50,7 @@ public static class Jobs
     }
 
     /// <summary>Whether <paramref name="options"/> name a state store that already holds a checkpoint under their key: the run resumes.</summary>
-    public static async Task<bool> HasCheckpointAsync(RunnerOptions? options, CancellationToken cancellationToken = default) =>
+    public static async Task<bool> HasCheckpointAsync(PipelineRunnerOptions? options, CancellationToken cancellationToken = default) =>
         options is { StateStore: { } store, StateKey: { } key } && await store.LoadAsync(key, cancellationToken).ConfigureAwait(false) is not null;
 
     /// <summary>Runs <paramref name="pipeline"/> over <paramref name="input"/>, dead letters to a file; reports progress on stderr once a second on long runs.</summary>
@@ -65,7 +66,7 @@ public static class Jobs
         string deadLetterPath,
         Pipeline<ClickEvent> pipeline,
         bool bounded = false,
-        RunnerOptions? options = null,
+        PipelineRunnerOptions? options = null,
         string? query = null,
         CancellationToken cancellationToken = default)
     {
@@ -99,7 +100,7 @@ public static class Jobs
         return counters;
     }
 
-    private sealed record Job(string Query, string Input, string DeadLetterPath, bool Bounded, RunnerOptions? Options, CancellationToken CancellationToken)
+    private sealed record Job(string Query, string Input, string DeadLetterPath, bool Bounded, PipelineRunnerOptions? Options, CancellationToken CancellationToken)
     {
         public async Task<RunnerCounters> RunAsync<T>(string output, RecordMap<T> map, string avroRecordName, KafkaKeyWriter<T> key, Func<IRecordSink<T>, Pipeline<ClickEvent>> build, bool atLeastOne = false)
             where T : struct

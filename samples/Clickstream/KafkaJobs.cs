@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using StreamKit.Codecs;
 using StreamKit.Kafka;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.Windows;

@@ -59,7 +59,7 @@ static async Task<int> RunAsync(string input, string query, string output, bool 
     try
     {
         var deadLetters = KafkaJobs.DeadLetterPath(output);
-        var options = new RunnerOptions
+        var options = new PipelineRunnerOptions
         {
             CheckpointInterval = checkpointInterval,
             StateStore = stateDirectory is null ? null : new FileStateStore(stateDirectory),

@@ -1,3 +1,4 @@
+using StreamKit;
 using StreamKit.Pipeline;
 using StreamKit.Windows;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Reflection;
-using StreamKit.Pipeline;
+using StreamKit;
 using StreamKit.Windows;
 
 namespace Clickstream;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Diagnostics;
 using StreamKit.Hosting;

@@ -12,7 +12,7 @@ namespace StreamKit.Hosting.AwsLambda;
 /// <remarks>
 /// <para>Build it once per process (with the runner and its pipelines) and hand it to the runtime loop; warm invocations
 /// reuse its buffers and the runner's warm state, and allocate nothing per record.</para>
-/// <para>Records are handled in event order until <see cref="InvocationOptions.DeadlineMargin"/> before the invocation's
+/// <para>Records are handled in event order until <see cref="InvocationRunnerOptions.DeadlineMargin"/> before the invocation's
 /// deadline; the rest are reported in <c>batchItemFailures</c> (Kinesis: by sequence number; SQS: by message id), which
 /// the platform honours only when the event source mapping has <c>ReportBatchItemFailures</c> turned on. Dead-lettered
 /// records count as handled and are never reported.</para>

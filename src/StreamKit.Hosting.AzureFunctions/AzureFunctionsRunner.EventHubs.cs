@@ -10,7 +10,7 @@ public sealed partial class AzureFunctionsRunner<T>
     /// <param name="partitionId">The batch's partition (<c>PartitionContext.PartitionId</c>): the state is kept per partition under this name.</param>
     /// <param name="bodies">The event bodies.</param>
     /// <param name="sequenceNumbers">The binding data <c>SequenceNumberArray</c>, one per event: the replay-dedup key.</param>
-    /// <param name="enqueuedTimesUtc">The binding data <c>EnqueuedTimeUtcArray</c>, one per event: the record timestamp (event time when <see cref="Runtime.InvocationOptions.UseSourceTimestamps"/> is set).</param>
+    /// <param name="enqueuedTimesUtc">The binding data <c>EnqueuedTimeUtcArray</c>, one per event: the record timestamp (event time when <see cref="Runtime.InvocationRunnerOptions.UseSourceTimestamps"/> is set).</param>
     /// <param name="finalAttempt"><see langword="false"/> when the host will retry this batch after a failure; see <see cref="RunAsync"/>.</param>
     /// <param name="cancellationToken">Cancels loading and the checkpoint.</param>
     /// <remarks>The offsets (<c>OffsetArray</c>) are not needed: sequence numbers order a partition and, unlike offsets, are numbers on every tier.</remarks>

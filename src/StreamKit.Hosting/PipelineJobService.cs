@@ -119,7 +119,7 @@ internal sealed class PipelineJobService<T> : BackgroundService
         await using (job.ConfigureAwait(false))
         {
             PipelineRunner<T>? runner = null;
-            var runnerOptions = new RunnerOptions
+            var runnerOptions = new PipelineRunnerOptions
             {
                 StateStore = job.StateStore,
                 StateKey = options.StateKey,

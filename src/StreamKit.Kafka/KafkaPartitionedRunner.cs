@@ -307,7 +307,7 @@ public sealed class KafkaPartitionedRunner<T>
         await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var view = new KafkaPartitionView(_source!, name, _slots);
         var template = _options.Runner;
-        var runner = new PipelineRunner<T>(_options.PipelineFactory!(name), view, _options.DecoderFactory!(), _deadLetters, new RunnerOptions
+        var runner = new PipelineRunner<T>(_options.PipelineFactory!(name), view, _options.DecoderFactory!(), _deadLetters, new PipelineRunnerOptions
         {
             StateStore = _options.StateStore,
             StateKey = _options.StateKeyPrefix + "/" + name,

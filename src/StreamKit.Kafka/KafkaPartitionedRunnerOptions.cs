@@ -41,8 +41,8 @@ public sealed class KafkaPartitionedRunnerOptions<T>
     public TimeSpan RevokeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Checkpoint interval, batch size, source timestamps and clock for every partition's runner.</summary>
-    /// <remarks><see cref="RunnerOptions.StateStore"/> and <see cref="RunnerOptions.StateKey"/> are ignored: <see cref="StateStore"/> and <see cref="StateKeyPrefix"/> apply.</remarks>
-    public RunnerOptions Runner { get; set; } = new();
+    /// <remarks><see cref="PipelineRunnerOptions.StateStore"/> and <see cref="PipelineRunnerOptions.StateKey"/> are ignored: <see cref="StateStore"/> and <see cref="StateKeyPrefix"/> apply.</remarks>
+    public PipelineRunnerOptions Runner { get; set; } = new();
 
     internal void Validate()
     {

@@ -19,13 +19,13 @@ public static class KafkaRepartition
     /// <param name="deadLetters">Where undecodable input goes.</param>
     /// <param name="options">Checkpointing settings; event time is not used (there are no windows).</param>
     /// <typeparam name="T">The record type.</typeparam>
-    public static PipelineRunner<T> CreateRunner<T>(KafkaSource input, IRecordDecoder<T> decoder, KafkaSink<T> output, IDeadLetterSink deadLetters, RunnerOptions? options = null)
+    public static PipelineRunner<T> CreateRunner<T>(KafkaSource input, IRecordDecoder<T> decoder, KafkaSink<T> output, IDeadLetterSink deadLetters, PipelineRunnerOptions? options = null)
         where T : struct
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         var pipeline = StreamPipeline.Create<T>(new PipelineOptions { Name = "repartition-" + input.Name }).To(output);
-        var runnerOptions = new RunnerOptions
+        var runnerOptions = new PipelineRunnerOptions
         {
             StateStore = options?.StateStore,
             StateKey = options?.StateKey,

@@ -5,9 +5,9 @@ namespace StreamKit.Kafka;
 /// <summary>Connects a <see cref="KafkaSource"/>'s settings to the runner's.</summary>
 public static class KafkaRunnerOptionsExtensions
 {
-    /// <summary>Sets <see cref="RunnerOptions.UseSourceTimestamps"/> from the source's <see cref="KafkaSourceOptions.EventTime"/>.</summary>
+    /// <summary>Sets <see cref="PipelineRunnerOptions.UseSourceTimestamps"/> from the source's <see cref="KafkaSourceOptions.EventTime"/>.</summary>
     /// <returns><paramref name="options"/>, for chaining.</returns>
-    public static RunnerOptions UseEventTimeOf(this RunnerOptions options, KafkaSource source)
+    public static PipelineRunnerOptions UseEventTimeOf(this PipelineRunnerOptions options, KafkaSource source)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(source);

@@ -4,7 +4,6 @@ using System.Text;
 using Confluent.Kafka;
 using StreamKit.Codecs;
 using StreamKit.Diagnostics;
-using StreamKit.Pipeline;
 
 namespace StreamKit.Kafka;
 

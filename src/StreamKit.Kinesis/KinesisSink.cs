@@ -4,7 +4,6 @@ using System.Text.Json;
 using Polly;
 using StreamKit.Codecs;
 using StreamKit.Kinesis.Internal;
-using StreamKit.Pipeline;
 using StreamKit.Runtime;
 
 namespace StreamKit.Kinesis;

@@ -29,7 +29,7 @@ namespace StreamKit.Kinesis;
 /// every <see cref="KinesisSourceOptions.IdlePollInterval"/> when a shard had nothing. Throttling and 5xx answers are
 /// retried with exponential backoff and jitter; an expired iterator is replaced by one <c>AFTER_SEQUENCE_NUMBER</c> of
 /// the last record read. The record's <c>ApproximateArrivalTimestamp</c> is its source timestamp
-/// (<see cref="RunnerOptions.UseSourceTimestamps"/>) and its partition key is its key.</para>
+/// (<see cref="PipelineRunnerOptions.UseSourceTimestamps"/>) and its partition key is its key.</para>
 /// <para>Called from one thread at a time, as <see cref="IRecordSource"/> requires.</para>
 /// </remarks>
 public sealed class KinesisSource : IRecordSource

@@ -2,7 +2,7 @@ namespace StreamKit.Testing;
 
 /// <summary>A wall clock that stands still until a test moves it: for idle timeouts, checkpoint intervals and timers.</summary>
 /// <remarks>
-/// <para>Give the same instance to <c>PipelineOptions.TimeProvider</c> and <c>RunnerOptions.TimeProvider</c>, then call
+/// <para>Give the same instance to <c>PipelineOptions.TimeProvider</c> and <c>PipelineRunnerOptions.TimeProvider</c>, then call
 /// <see cref="Advance"/>. Timers made through <see cref="CreateTimer"/> (and so <c>Task.Delay(delay, provider)</c>)
 /// fire during <see cref="Advance"/>, in due order, on the calling thread, each seeing the clock at its due time.</para>
 /// <para>The clock never goes backwards. Thread-safe; its local time zone is UTC.</para>

@@ -455,7 +455,7 @@ public class AvroFileTests : IDisposable
             IRecordSource source, IDeadLetterSink deadLetters, IStateStore? store, CancellationToken cancellationToken = default, int batchSize = 64, IRecordSink<Click>? sink = null)
         {
             var pipeline = StreamPipeline.Create<Click>(static c => c.Ts, new PipelineOptions { Name = "clicks" }).To(sink ?? Sink);
-            var runner = new PipelineRunner<Click>(pipeline, source, Decoder, deadLetters, new RunnerOptions
+            var runner = new PipelineRunner<Click>(pipeline, source, Decoder, deadLetters, new PipelineRunnerOptions
             {
                 StateStore = store,
                 BatchSize = batchSize,

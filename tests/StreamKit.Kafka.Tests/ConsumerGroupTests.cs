@@ -74,7 +74,7 @@ public sealed class ConsumerGroupTests(KafkaBroker broker)
             });
             var pipeline = StreamPipeline.Create<Reading>(static r => r.Ts).To(this);
             _runner = new PipelineRunner<Reading>(pipeline, new ObservedSource(Source, progress), new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(),
-                new RunnerOptions { CheckpointInterval = TimeSpan.FromMilliseconds(500) });
+                new PipelineRunnerOptions { CheckpointInterval = TimeSpan.FromMilliseconds(500) });
         }
 
         public KafkaSource Source { get; }

@@ -194,7 +194,7 @@ public sealed class KafkaPartitionedRunnerTests(KafkaBroker broker) : IDisposabl
                 StateStore = Store,
                 StateKeyPrefix = "job",
                 MaxParallelism = 2,
-                Runner = new RunnerOptions { BatchSize = 100, CheckpointEveryBatches = 3, CheckpointInterval = TimeSpan.FromMilliseconds(500) },
+                Runner = new PipelineRunnerOptions { BatchSize = 100, CheckpointEveryBatches = 3, CheckpointInterval = TimeSpan.FromMilliseconds(500) },
             });
         }
 

@@ -64,7 +64,7 @@ public sealed class KafkaPipelineTests(KafkaBroker broker) : IDisposable
             .Window(WindowSpec.Tumbling(TimeSpan.FromMinutes(1)))
             .Aggregate(static a => a.Count())
             .To(results);
-        var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(), new RunnerOptions { BatchSize = 1000 });
+        var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(), new PipelineRunnerOptions { BatchSize = 1000 });
         await runner.RunAsync().WaitAsync(s_timeout);
 
         Assert.Equal(0, pipeline.Counters.Late);
@@ -134,7 +134,7 @@ public sealed class KafkaPipelineTests(KafkaBroker broker) : IDisposable
             .Window(WindowSpec.Tumbling(TimeSpan.FromMinutes(1)))
             .Aggregate(static a => a.Count())
             .To(results);
-        var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(), new RunnerOptions().UseEventTimeOf(source));
+        var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(), new PipelineRunnerOptions().UseEventTimeOf(source));
         await runner.RunAsync().WaitAsync(s_timeout);
 
         var window = Assert.Single(results.Items);
@@ -161,7 +161,7 @@ public sealed class KafkaPipelineTests(KafkaBroker broker) : IDisposable
             .Window(WindowSpec.Global)
             .Aggregate(static a => a.Count())
             .To(results);
-        var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), deadLetters, new RunnerOptions { BatchSize = 16 });
+        var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), deadLetters, new PipelineRunnerOptions { BatchSize = 16 });
         await runner.RunAsync().WaitAsync(s_timeout);
 
         Assert.Equal(100, results.Items.Sum(r => r.Value)); // every message after the poison too
@@ -207,7 +207,7 @@ public sealed class KafkaPipelineTests(KafkaBroker broker) : IDisposable
             .Aggregate(static a => a.Count())
             .To(sink);
         var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), deadLetters,
-            new RunnerOptions { StateStore = store, StateKey = "tx-job", BatchSize = 100, CheckpointEveryBatches = 4 });
+            new PipelineRunnerOptions { StateStore = store, StateKey = "tx-job", BatchSize = 100, CheckpointEveryBatches = 4 });
         await runner.RunAsync().WaitAsync(s_timeout);
 
         // What the mock broker can show: every call succeeded, the output is there, the snapshot reads back.

@@ -70,7 +70,7 @@ public sealed class TracingTests(KafkaBroker broker)
         await using (var sink = new KafkaSink<Reading>(SinkOptions(output)))
         {
             var pipeline = StreamPipeline.Create<Reading>(static r => r.Ts, new PipelineOptions { Name = name }).To(sink);
-            var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(), new RunnerOptions { BatchSize = 16 }); // a partition's messages span batches
+            var runner = new PipelineRunner<Reading>(pipeline, source, new JsonLinesDecoder<Reading>(Reading.Map), new ListDeadLetters(), new PipelineRunnerOptions { BatchSize = 16 }); // a partition's messages span batches
             await runner.RunAsync().WaitAsync(s_timeout);
             Assert.Equal(400, runner.Counters.Processed);
         }
@@ -118,7 +118,7 @@ public sealed class TracingTests(KafkaBroker broker)
             StateStore = new InMemoryStateStore(),
             StateKeyPrefix = name,
             MaxParallelism = 2,
-            Runner = new RunnerOptions { BatchSize = 16 },
+            Runner = new PipelineRunnerOptions { BatchSize = 16 },
         });
         await runner.RunAsync().WaitAsync(s_timeout);
 

@@ -29,7 +29,7 @@ public sealed class KinesisPipelineTests(KinesisEmulator emulator, ITestOutputHe
         await using var source = new KinesisSource(emulator.Configure(new KinesisSourceOptions { StreamName = input, StateStore = new InMemoryStateStore() }));
         var written = new Pulse();
         var pipeline = StreamPipeline.Create<Click>(static c => c.Ts).Where(static c => c.Seq % 2 == 0).To(new ObservedSink<Click>(sink, written));
-        var runner = new PipelineRunner<Click>(pipeline, source, Click.Decoder, deadLetters, new RunnerOptions { CheckpointEveryBatches = 1 });
+        var runner = new PipelineRunner<Click>(pipeline, source, Click.Decoder, deadLetters, new PipelineRunnerOptions { CheckpointEveryBatches = 1 });
 
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
@@ -76,7 +76,7 @@ public sealed class KinesisPipelineTests(KinesisEmulator emulator, ITestOutputHe
         var collected = new ClickSink();
         await using var source = new KinesisSource(emulator.Configure(new KinesisSourceOptions { StreamName = stream, StateStore = new InMemoryStateStore() }));
         var written = new Pulse();
-        var runner = new PipelineRunner<Click>(StreamPipeline.Create<Click>(static c => c.Ts).To(new ObservedSink<Click>(collected, written)), source, Click.Decoder, deadLetters, new RunnerOptions { StateStore = new InMemoryStateStore() });
+        var runner = new PipelineRunner<Click>(StreamPipeline.Create<Click>(static c => c.Ts).To(new ObservedSink<Click>(collected, written)), source, Click.Decoder, deadLetters, new PipelineRunnerOptions { StateStore = new InMemoryStateStore() });
         using var stop = new CancellationTokenSource();
         var started = Stopwatch.StartNew();
         var run = runner.RunAsync(stop.Token);

@@ -324,7 +324,7 @@ public sealed class KinesisSourceTests(KinesisEmulator emulator)
         var pipeline = useSourceTimestamps
             ? StreamPipeline.Create<Click>().To(observed)
             : StreamPipeline.Create<Click>(static c => c.Ts).To(observed);
-        var runner = new PipelineRunner<Click>(pipeline, source, Click.Decoder, new InMemoryDeadLetterSink(), new RunnerOptions
+        var runner = new PipelineRunner<Click>(pipeline, source, Click.Decoder, new InMemoryDeadLetterSink(), new PipelineRunnerOptions
         {
             StateStore = store,
             StateKey = "pipeline",

@@ -306,7 +306,7 @@ public class MessagePackFileTests : IDisposable
             var pipeline = StreamPipeline.Create<Click>(static c => c.Ts, new PipelineOptions { Name = "clicks" })
                 .WithState(codec.Countries)
                 .To(sink ?? Sink);
-            var runner = new PipelineRunner<Click>(pipeline, source, codec.Decoder, deadLetters, new RunnerOptions
+            var runner = new PipelineRunner<Click>(pipeline, source, codec.Decoder, deadLetters, new PipelineRunnerOptions
             {
                 StateStore = store,
                 BatchSize = batchSize,

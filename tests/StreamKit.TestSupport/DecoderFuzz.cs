@@ -227,7 +227,7 @@ public static class DecoderRun
         var sink = new CollectingSink<T>();
         var deadLetters = new InMemoryDeadLetterSink();
         var pipeline = StreamPipeline.Create<T>(new PipelineOptions { Name = "fuzz" }).To(sink);
-        var runner = new PipelineRunner<T>(pipeline, source, decoder, deadLetters, new RunnerOptions { BatchSize = batchSize, UseSourceTimestamps = true });
+        var runner = new PipelineRunner<T>(pipeline, source, decoder, deadLetters, new PipelineRunnerOptions { BatchSize = batchSize, UseSourceTimestamps = true });
         await runner.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(payloads.Count, runner.Counters.Read);

@@ -1,4 +1,3 @@
-using StreamKit.Pipeline;
 
 namespace StreamKit.TestSupport;
 

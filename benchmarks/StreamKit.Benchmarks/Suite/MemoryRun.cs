@@ -13,11 +13,11 @@ namespace StreamKit.Benchmarks.Suite;
 /// <summary>
 /// Peak memory with a slow sink: a generated input of any size goes through a <see cref="PipelineRunner{T}"/> into a
 /// sink that, like Kinesis, holds its encoded output until flushed and then takes its time sending it. Prints the
-/// process's peak resident set (VmHWM): it follows <see cref="RunnerOptions.MaxUnflushedOutput"/>, not the input size.
+/// process's peak resident set (VmHWM): it follows <see cref="PipelineRunnerOptions.MaxUnflushedOutput"/>, not the input size.
 /// </summary>
 /// <remarks>
 /// One configuration per process (the peak is the process's). Arguments: <c>--records N</c> (default 2,000,000),
-/// <c>--bound B</c> (<see cref="RunnerOptions.MaxUnflushedOutput"/>; 0 = off, default 100,000),
+/// <c>--bound B</c> (<see cref="PipelineRunnerOptions.MaxUnflushedOutput"/>; 0 = off, default 100,000),
 /// <c>--record-bytes N</c> (encoded size of one output record, default 200), <c>--flush-ms N</c> (time each flush
 /// takes, default 20).
 /// </remarks>
@@ -35,7 +35,7 @@ public static class MemoryRun
         var pipeline = StreamPipeline.Create<Event>(static e => e.Ts, new PipelineOptions { Name = "memory" })
             .Where(static e => e.Value % 5 != 0)
             .To(sink);
-        var runner = new PipelineRunner<Event>(pipeline, new GeneratedSource(records), new EventDecoder(), new NoDeadLetters(), new RunnerOptions
+        var runner = new PipelineRunner<Event>(pipeline, new GeneratedSource(records), new EventDecoder(), new NoDeadLetters(), new PipelineRunnerOptions
         {
             StateStore = new InMemoryStateStore(),
             MaxUnflushedOutput = bound,

@@ -1,5 +1,4 @@
 using System.Numerics;
-using StreamKit.Pipeline;
 
 namespace StreamKit.Aggregates;
 

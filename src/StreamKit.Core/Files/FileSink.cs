@@ -1,5 +1,4 @@
 using System.Globalization;
-using StreamKit.Pipeline;
 using StreamKit.State;
 
 namespace StreamKit.Files;

@@ -1,5 +1,4 @@
 using StreamKit.Codecs;
-using StreamKit.Pipeline;
 using StreamKit.State;
 
 namespace StreamKit.Files;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using StreamKit.Codecs;
-using StreamKit.Pipeline;
 
 namespace StreamKit.Files;
 

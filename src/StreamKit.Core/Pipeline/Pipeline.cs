@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using StreamKit.Diagnostics;
+using StreamKit.Operators;
 using StreamKit.State;
 using StreamKit.Windows;
 
@@ -164,7 +165,7 @@ public sealed class Pipeline<T> : ICheckpointed
         }
     }
 
-    /// <summary>Publishes what transactional sinks prepared at the last flush; <see cref="Runtime.Checkpoint"/> calls it once the state covering it is saved.</summary>
+    /// <summary>Publishes what transactional sinks prepared at the last flush; the runner's checkpoint calls it once the state covering it is saved.</summary>
     internal async ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
         foreach (var sink in _transactional)

@@ -1,3 +1,4 @@
+using StreamKit.Operators;
 using StreamKit.State;
 using StreamKit.Windows;
 

@@ -1,4 +1,5 @@
 using StreamKit.Aggregates;
+using StreamKit.Operators;
 using StreamKit.Windows;
 
 namespace StreamKit.Pipeline;

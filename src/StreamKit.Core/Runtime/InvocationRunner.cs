@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using StreamKit.Diagnostics;
-using StreamKit.Pipeline;
 using StreamKit.State;
 
 namespace StreamKit.Runtime;
@@ -30,7 +29,7 @@ public sealed class InvocationRunner<T>
     private const string SourceName = "invocation";
     private readonly Func<PipelineInstance<T>> _create;
     private readonly IDeadLetterSink _deadLetters;
-    private readonly InvocationOptions _options;
+    private readonly InvocationRunnerOptions _options;
     private readonly IStateStore _store;
     private readonly RecordProcessor<T> _processor;
     private readonly Dictionary<string, CheckpointedPipeline<T>> _partitions = [];
@@ -43,12 +42,12 @@ public sealed class InvocationRunner<T>
     /// <param name="create">Builds a fresh pipeline and its decoder; called once per partition per process (and again after a failure or another instance's save), so the pipeline is reused across warm invocations.</param>
     /// <param name="deadLetters">Where records that cannot be decoded go; flushed before state is saved.</param>
     /// <param name="options">The state store and the time budget.</param>
-    public InvocationRunner(Func<PipelineInstance<T>> create, IDeadLetterSink deadLetters, InvocationOptions options)
+    public InvocationRunner(Func<PipelineInstance<T>> create, IDeadLetterSink deadLetters, InvocationRunnerOptions options)
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(deadLetters);
         ArgumentNullException.ThrowIfNull(options);
-        _store = options.StateStore ?? throw new ArgumentException("InvocationOptions.StateStore is required: state must outlive the instance.", nameof(options));
+        _store = options.StateStore ?? throw new ArgumentException("InvocationRunnerOptions.StateStore is required: state must outlive the instance.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DeadlineMargin, TimeSpan.Zero);
         _create = create;
         _deadLetters = deadLetters;
@@ -58,7 +57,7 @@ public sealed class InvocationRunner<T>
 
     /// <summary>Processes <paramref name="batch"/> and checkpoints every partition it touched.</summary>
     /// <param name="batch">The invocation's records, in delivery order.</param>
-    /// <param name="deadline">When the platform will stop the invocation; records are taken until <see cref="InvocationOptions.DeadlineMargin"/> before it.</param>
+    /// <param name="deadline">When the platform will stop the invocation; records are taken until <see cref="InvocationRunnerOptions.DeadlineMargin"/> before it.</param>
     /// <param name="cancellationToken">Cancels loading and the checkpoint (the invocation then fails as a whole).</param>
     /// <returns>How many records were taken; report the others as failed.</returns>
     public async ValueTask<InvocationResult> RunAsync(InvocationBatch batch, DateTimeOffset deadline, CancellationToken cancellationToken = default)
@@ -191,7 +190,7 @@ public sealed class InvocationRunner<T>
         var (pipeline, decoder) = _create();
         if (!_options.UseSourceTimestamps && !pipeline.HasEventTimeSelector)
         {
-            throw new InvalidOperationException("The pipeline has no event-time selector; set InvocationOptions.UseSourceTimestamps.");
+            throw new InvalidOperationException("The pipeline has no event-time selector; set InvocationRunnerOptions.UseSourceTimestamps.");
         }
 
         _keyPrefix ??= _options.StateKeyPrefix ?? pipeline.Name + "/";

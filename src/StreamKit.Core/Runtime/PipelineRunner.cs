@@ -28,7 +28,7 @@ public sealed class PipelineRunner<T>
     private readonly RecordProcessor<T> _processor;
     private readonly IRecordSource _source;
     private readonly IDeadLetterSink _deadLetters;
-    private readonly RunnerOptions _options;
+    private readonly PipelineRunnerOptions _options;
     private readonly Dictionary<string, long> _positions = [];
     private readonly ArrayBufferWriter<byte> _snapshot = new();
     private List<ActivityContext>? _traceContexts;
@@ -43,18 +43,18 @@ public sealed class PipelineRunner<T>
     /// <param name="decoder">How payloads become records.</param>
     /// <param name="deadLetters">Where records that cannot be decoded go; required, so bad input is never silently lost.</param>
     /// <param name="options">Checkpointing and polling settings.</param>
-    public PipelineRunner(Pipeline<T> pipeline, IRecordSource source, IRecordDecoder<T> decoder, IDeadLetterSink deadLetters, RunnerOptions? options = null)
+    public PipelineRunner(Pipeline<T> pipeline, IRecordSource source, IRecordDecoder<T> decoder, IDeadLetterSink deadLetters, PipelineRunnerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(deadLetters);
-        _options = options ?? new RunnerOptions();
+        _options = options ?? new PipelineRunnerOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.BatchSize);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxUnflushedOutput);
         if (!_options.UseSourceTimestamps && !pipeline.HasEventTimeSelector)
         {
-            throw new ArgumentException("The pipeline has no event-time selector; set RunnerOptions.UseSourceTimestamps.", nameof(pipeline));
+            throw new ArgumentException("The pipeline has no event-time selector; set PipelineRunnerOptions.UseSourceTimestamps.", nameof(pipeline));
         }
 
         _target = new CheckpointedPipeline<T>(pipeline, decoder, _options.StateKey ?? pipeline.Name, SnapshotKind.RunnerCheckpoint);

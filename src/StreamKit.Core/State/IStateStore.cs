@@ -1,10 +1,5 @@
 namespace StreamKit.State;
 
-/// <summary>A stored snapshot and the version it was stored as.</summary>
-/// <param name="Data">The snapshot bytes.</param>
-/// <param name="Version">An opaque version (counter, ETag): pass it back to <see cref="IStateStore.SaveAsync"/> to write conditionally.</param>
-public readonly record struct StoredState(ReadOnlyMemory<byte> Data, string Version);
-
 /// <summary>Durable storage for checkpoints: pipeline state together with the source positions it reflects.</summary>
 /// <remarks>
 /// Saves are conditional: passing the version last loaded or saved makes a second writer for the same key (a

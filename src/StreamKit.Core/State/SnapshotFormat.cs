@@ -7,10 +7,10 @@ namespace StreamKit.State;
 /// <summary>What a snapshot holds after its header.</summary>
 internal enum SnapshotKind
 {
-    /// <summary>A <see cref="Runtime.PipelineRunner{T}"/> checkpoint: every partition's position, then the pipeline.</summary>
+    /// <summary>A <c>PipelineRunner</c> checkpoint: every partition's position, then the pipeline.</summary>
     RunnerCheckpoint = 1,
 
-    /// <summary>One partition of an <see cref="Runtime.InvocationRunner{T}"/>: its last applied sequence number, then the pipeline.</summary>
+    /// <summary>One partition of an <c>InvocationRunner</c>: its last applied sequence number, then the pipeline.</summary>
     InvocationPartition = 2,
 }
 
@@ -42,7 +42,7 @@ internal static class SnapshotFormat
 
     /// <summary>The way forward every refusal names.</summary>
     public const string WayForward =
-        "To start over, give the pipeline a new state key (RunnerOptions.StateKey, InvocationOptions.StateKeyPrefix; with Kafka also a new consumer group) " +
+        "To start over, give the pipeline a new state key (PipelineRunnerOptions.StateKey, InvocationRunnerOptions.StateKeyPrefix; with Kafka also a new consumer group) " +
         "or delete the stored state, and replay the input from the source; see docs/state-stores.md, \"Snapshot format and upgrades\".";
 
     public static void WriteHeader(StateWriter writer, SnapshotKind kind)
@@ -136,10 +136,6 @@ internal static class SnapshotFormat
     }
 
     public static string Milliseconds(long value) => Invariant($"{value} ms");
-
-    public static string LatePolicy(Windows.LateEventPolicy policy, long allowedLatenessMs) => policy == Windows.LateEventPolicy.Update
-        ? Invariant($"update, allowed lateness {allowedLatenessMs} ms")
-        : policy == Windows.LateEventPolicy.SideOutput ? "side output" : "drop";
 
     private static string Describe(int kind) => kind switch
     {

@@ -1,5 +1,5 @@
 using StreamKit.Aggregates;
-using StreamKit.Pipeline;
+using StreamKit.Operators;
 using StreamKit.State;
 
 namespace StreamKit.Windows;

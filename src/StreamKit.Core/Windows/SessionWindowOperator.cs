@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using StreamKit.Aggregates;
-using StreamKit.Pipeline;
+using StreamKit.Operators;
 using StreamKit.State;
 
 namespace StreamKit.Windows;
@@ -107,7 +107,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         SnapshotFormat.AddWindowStage(
             definition,
             ("window", "session, gap " + SnapshotFormat.Milliseconds(_gap)),
-            ("window late events", SnapshotFormat.LatePolicy(_settings.Policy, _settings.AllowedLatenessMs)),
+            ("window late events", _settings.LatePolicyDescription),
             ("window key", SnapshotFormat.LayoutName<TKey>(typeof(T))),
             ("window aggregate", SnapshotFormat.TypeName(typeof(TAggregator), typeof(T))),
             ("window accumulator", SnapshotFormat.LayoutName<TAcc>(typeof(T))));

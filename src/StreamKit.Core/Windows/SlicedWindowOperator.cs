@@ -1,5 +1,5 @@
 using StreamKit.Aggregates;
-using StreamKit.Pipeline;
+using StreamKit.Operators;
 using StreamKit.State;
 
 namespace StreamKit.Windows;
@@ -132,7 +132,7 @@ internal sealed class SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult,
         SnapshotFormat.AddWindowStage(
             definition,
             ("window", _size == _hop ? "tumbling " + SnapshotFormat.Milliseconds(_size) : "hopping " + SnapshotFormat.Milliseconds(_size) + " every " + SnapshotFormat.Milliseconds(_hop)),
-            ("window late events", SnapshotFormat.LatePolicy(_settings.Policy, _settings.AllowedLatenessMs)),
+            ("window late events", _settings.LatePolicyDescription),
             ("window key", SnapshotFormat.LayoutName<TKey>(typeof(T))),
             ("window aggregate", SnapshotFormat.TypeName(typeof(TAggregator), typeof(T))),
             ("window accumulator", SnapshotFormat.LayoutName<TAcc>(typeof(T))));

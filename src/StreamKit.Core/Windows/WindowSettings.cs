@@ -1,4 +1,5 @@
-using StreamKit.Pipeline;
+using StreamKit.Operators;
+using StreamKit.State;
 
 namespace StreamKit.Windows;
 
@@ -11,6 +12,11 @@ internal sealed record WindowSettings<T>(LateEventPolicy Policy, long AllowedLat
 
     /// <summary>How long a fired window's state is kept for late updates: only the update policy uses it.</summary>
     public long RetentionMs => Policy == LateEventPolicy.Update ? AllowedLatenessMs : 0;
+
+    /// <summary>The late-event policy as a snapshot's pipeline definition records it, so a restore under another policy is refused.</summary>
+    public string LatePolicyDescription => Policy == LateEventPolicy.Update
+        ? $"update, allowed lateness {SnapshotFormat.Milliseconds(AllowedLatenessMs)}"
+        : Policy == LateEventPolicy.SideOutput ? "side output" : "drop";
 }
 
 /// <summary>Events no window can take any more: counted, then sent to the late sink or dropped, per the policy.</summary>

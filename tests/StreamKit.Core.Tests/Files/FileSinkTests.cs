@@ -3,7 +3,6 @@ using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Core.Tests.Runtime;
 using StreamKit.Files;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.State;
@@ -491,7 +490,7 @@ public class FileSinkTests : IDisposable
             MaxFileBytes = maxFileBytes,
         });
         var visits = new VisitPipeline(sink);
-        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), deadLetters ?? new InMemoryDeadLetterSink(), new RunnerOptions
+        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), deadLetters ?? new InMemoryDeadLetterSink(), new PipelineRunnerOptions
         {
             StateStore = store,
             BatchSize = 100,

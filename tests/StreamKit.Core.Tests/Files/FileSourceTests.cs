@@ -284,7 +284,7 @@ public class FileSourceTests : IDisposable
         var store = new FileStateStore(stateDir.Path);
         var sink = new CollectingSink<StreamKit.Windows.WindowResult<int, long>>();
         var deadLetters = new InMemoryDeadLetterSink();
-        var options = new RunnerOptions { StateStore = store, BatchSize = 50, CheckpointEveryBatches = 3 };
+        var options = new PipelineRunnerOptions { StateStore = store, BatchSize = 50, CheckpointEveryBatches = 3 };
 
         var first = new VisitPipeline(sink);
         using var cancel = new CancellationTokenSource();
@@ -357,7 +357,7 @@ public class FileSourceTests : IDisposable
         var visits = new VisitPipeline();
         var deadLetters = new InMemoryDeadLetterSink();
         await using var source = new FileSource(path, new FileSourceOptions { MaxRecordBytes = maxRecordBytes });
-        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), deadLetters, new RunnerOptions { BatchSize = batchSize });
+        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), deadLetters, new PipelineRunnerOptions { BatchSize = batchSize });
         await runner.RunAsync();
         return new FileRun(runner, visits, deadLetters, source);
     }

@@ -50,7 +50,7 @@ public sealed class FileWatermarkTests : IDisposable
         var visits = new VisitPipeline();
         await using var source = new FileSource(_directory, new FileSourceOptions { FilesInTimeOrder = true });
         var watched = new AfterEachBatch(source, () => closedWhileReadingB = Math.Max(closedWhileReadingB, visits.Sink.Records.Count));
-        var runner = new PipelineRunner<Visit>(visits.Pipeline, watched, visits.Decoder(), new InMemoryDeadLetterSink(), new RunnerOptions { BatchSize = 50 });
+        var runner = new PipelineRunner<Visit>(visits.Pipeline, watched, visits.Decoder(), new InMemoryDeadLetterSink(), new PipelineRunnerOptions { BatchSize = 50 });
         await runner.RunAsync();
 
         Assert.True(closedWhileReadingB >= 9, $"only {closedWhileReadingB} windows had closed before the end");
@@ -61,7 +61,7 @@ public sealed class FileWatermarkTests : IDisposable
     {
         var visits = new VisitPipeline();
         await using var source = new FileSource(_directory, options);
-        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), new InMemoryDeadLetterSink(), new RunnerOptions { BatchSize = 50 });
+        var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), new InMemoryDeadLetterSink(), new PipelineRunnerOptions { BatchSize = 50 });
         await runner.RunAsync();
         return (visits, runner);
     }

@@ -227,7 +227,7 @@ public class MutationTests : IDisposable
             source = new CrashingSource(source, batches);
         }
 
-        var runner = new PipelineRunner<Visit>(pipeline, source, new JsonLinesDecoder<Visit>(run.Codec.Map), run.DeadLetters, new RunnerOptions
+        var runner = new PipelineRunner<Visit>(pipeline, source, new JsonLinesDecoder<Visit>(run.Codec.Map), run.DeadLetters, new PipelineRunnerOptions
         {
             BatchSize = batchSize,
             StateStore = store,

@@ -73,7 +73,7 @@ public sealed class CrashModelTests
             var injector = new CrashInjector(attempt < plan.CrashAt.Length ? plan.CrashAt[attempt] : -1);
             var pipeline = Build(scenario, clock, injector, results, late);
             var source = new ScriptedSource(scenario, committed, plan.Redelivery, plan.IgnoreSeek, () => injector.Tick("read"));
-            var runner = new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new RunnerOptions
+            var runner = new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new PipelineRunnerOptions
             {
                 StateStore = new CrashingStore(store, injector),
                 StateKey = "model",
@@ -158,7 +158,7 @@ public sealed class CrashModelTests
                 runner = new InvocationRunner<Ev>(
                     () => new PipelineInstance<Ev>(Build(scenario, clock, crashing, results, late), new EvDecoder()),
                     new InMemoryDeadLetterSink(),
-                    new InvocationOptions { StateStore = new CrashingStore(store, injector), StateKeyPrefix = "model/", TimeProvider = clock });
+                    new InvocationRunnerOptions { StateStore = new CrashingStore(store, injector), StateKeyPrefix = "model/", TimeProvider = clock });
             }
 
             try

@@ -1,7 +1,6 @@
 using System.Text;
 using StreamKit.Codecs;
 using StreamKit.Core.Tests.Files;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.Runtime;
 using StreamKit.State;
@@ -196,7 +195,7 @@ public class InvocationRunnerTests : IDisposable
                 return new PipelineInstance<Visit>(visits.Pipeline, new EnrichingDecoder<Visit>(visits.Decoder(), static (ref Visit v, in RawRecord raw) => raw.Key.SequenceEqual("bot"u8) ? "a bot's partition key" : null));
             },
             deadLetters,
-            new InvocationOptions { StateStore = new InMemoryStateStore() });
+            new InvocationRunnerOptions { StateStore = new InMemoryStateStore() });
         using var batch = new InvocationBatch();
         var shard = batch.Partition(Shard);
         batch.Add(shard, Sequence(1), Utf8(VisitCodec.Line(VisitData.Start, 1, "home")), "user"u8, 0);
@@ -333,7 +332,7 @@ public class InvocationRunnerTests : IDisposable
                     return _latest.Instance(onDecode);
                 },
                 deadLetters ?? new InMemoryDeadLetterSink(),
-                new InvocationOptions { StateStore = store, TimeProvider = clock ?? TimeProvider.System });
+                new InvocationRunnerOptions { StateStore = store, TimeProvider = clock ?? TimeProvider.System });
         }
 
         public InvocationRunner<Visit> Runner { get; }

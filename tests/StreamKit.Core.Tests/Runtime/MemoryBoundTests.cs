@@ -8,7 +8,7 @@ using StreamKit.Windows;
 namespace StreamKit.Core.Tests.Runtime;
 
 /// <summary>
-/// A sink that holds its output until flushed (as Kinesis does) holds at most <see cref="RunnerOptions.MaxUnflushedOutput"/>
+/// A sink that holds its output until flushed (as Kinesis does) holds at most <see cref="PipelineRunnerOptions.MaxUnflushedOutput"/>
 /// records plus one batch's output, however much input there is and however long a checkpoint interval is.
 /// </summary>
 public sealed class MemoryBoundTests
@@ -55,7 +55,7 @@ public sealed class MemoryBoundTests
         var sink = new PendingSink();
         var pipeline = StreamPipeline.Create<Ev>(static e => e.Ts, new PipelineOptions { TimeProvider = clock }).To(sink);
         var source = new ScriptedSource(new Scenario { Batches = batches }, [], ScriptedSource.Redelivery.FromCommitted, ignoreSeek: false);
-        var runner = new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new RunnerOptions
+        var runner = new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new PipelineRunnerOptions
         {
             StateStore = new StreamKit.State.InMemoryStateStore(),
             CheckpointInterval = TimeSpan.MaxValue,

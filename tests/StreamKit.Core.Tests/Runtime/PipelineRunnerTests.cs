@@ -160,7 +160,7 @@ public class PipelineRunnerTests : IDisposable
         var visits = new VisitPipeline(options: new PipelineOptions { Name = "visits", TimeProvider = time });
         var source = CreateSource(partitionSize: 100);
         source.BatchDelivered = _ => time.Advance(TimeSpan.FromSeconds(4));
-        var options = new RunnerOptions { BatchSize = BatchSize, CheckpointInterval = TimeSpan.FromSeconds(10), TimeProvider = time };
+        var options = new PipelineRunnerOptions { BatchSize = BatchSize, CheckpointInterval = TimeSpan.FromSeconds(10), TimeProvider = time };
         var runner = new PipelineRunner<Visit>(visits.Pipeline, source, visits.Decoder(), new InMemoryDeadLetterSink(), options);
 
         await runner.RunAsync();
@@ -202,7 +202,7 @@ public class PipelineRunnerTests : IDisposable
             source.Add("p0", VisitCodec.Line(ts: 0, userId: 1, page: "home"), timestamp: VisitData.Start + (i * 1_000L));
         }
 
-        var runner = new PipelineRunner<Visit>(pipeline, source, new JsonLinesDecoder<Visit>(codec.Map), new InMemoryDeadLetterSink(), new RunnerOptions { UseSourceTimestamps = true });
+        var runner = new PipelineRunner<Visit>(pipeline, source, new JsonLinesDecoder<Visit>(codec.Map), new InMemoryDeadLetterSink(), new PipelineRunnerOptions { UseSourceTimestamps = true });
         await runner.RunAsync();
 
         Assert.Equal([60L, 60L, 60L], sink.Flushed.Select(static r => r.Value));
@@ -282,7 +282,7 @@ public class PipelineRunnerTests : IDisposable
         Assert.Equal(visits.Sink.Records.Count, visits.Sink.Flushed.Count);
     }
 
-    private static RunnerOptions Options(IStateStore? store, int checkpointEveryBatches = 4) =>
+    private static PipelineRunnerOptions Options(IStateStore? store, int checkpointEveryBatches = 4) =>
         new() { StateStore = store, BatchSize = BatchSize, CheckpointEveryBatches = checkpointEveryBatches };
 
     /// <summary>Two partitions over the same minutes, each with a few malformed records.</summary>

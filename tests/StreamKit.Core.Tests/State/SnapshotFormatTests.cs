@@ -160,7 +160,7 @@ public sealed class SnapshotFormatTests
             .Window(window == "session" ? scenario.Spec : WindowSpec.Hopping(TimeSpan.FromMilliseconds(scenario.Size), TimeSpan.FromMilliseconds(hop)))
             .AllowedLateness(TimeSpan.FromMilliseconds(lateness));
         var pipeline = windowed.Aggregate(static a => a.Combine(a.Count(), a.Sum(static e => (long)e.Value))).To(sink);
-        return new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new RunnerOptions
+        return new PipelineRunner<Ev>(pipeline, source, new EvDecoder(), new InMemoryDeadLetterSink(), new PipelineRunnerOptions
         {
             StateStore = store,
             StateKey = Key,

@@ -31,7 +31,7 @@ internal sealed class FunctionHarness
                 StreamPipeline.Create<Payload>(new PipelineOptions { Name = "payloads" }).To(Sink),
                 new PayloadDecoder(capture ? Decoded : null, onDecode)),
             DeadLetters,
-            new InvocationOptions { StateStore = store, UseSourceTimestamps = true, TimeProvider = Clock });
+            new InvocationRunnerOptions { StateStore = store, UseSourceTimestamps = true, TimeProvider = Clock });
         Function = new StreamKitFunction<Payload>(source, runner, Clock);
     }
 

@@ -1,5 +1,4 @@
 using StreamKit.Codecs;
-using StreamKit.Pipeline;
 using StreamKit.Runtime;
 using StreamKit.State;
 using StreamKit.Testing;
@@ -22,7 +21,7 @@ internal sealed class FunctionProcess : IDisposable
                 return _latest.Instance(onDecode);
             },
             deadLetters,
-            new InvocationOptions { StateStore = store, TimeProvider = time });
+            new InvocationRunnerOptions { StateStore = store, TimeProvider = time });
         Runner = new AzureFunctionsRunner<Visit>(invocation, deadLetters, new AzureFunctionsRunnerOptions { TimeProvider = time, FunctionTimeout = timeout ?? TimeSpan.FromMinutes(5) });
     }
 

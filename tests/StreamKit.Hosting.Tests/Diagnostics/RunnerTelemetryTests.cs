@@ -73,7 +73,7 @@ public sealed class RunnerTelemetryTests
         var sink = new CollectingSink<WindowResult<int, long>>();
         var deadLetters = new InMemoryDeadLetterSink();
         var pipeline = Readings.Pipeline(name, sink);
-        var runner = new PipelineRunner<Reading>(pipeline, source, Readings.Decoder(), deadLetters, new RunnerOptions { CheckpointEveryBatches = 1 });
+        var runner = new PipelineRunner<Reading>(pipeline, source, Readings.Decoder(), deadLetters, new PipelineRunnerOptions { CheckpointEveryBatches = 1 });
 
         await runner.RunAsync();
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
 using StreamKit.Codecs;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 using StreamKit.Runtime;
 

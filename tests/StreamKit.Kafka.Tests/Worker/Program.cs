@@ -38,7 +38,7 @@ var runner = new PipelineRunner<ClickEvent>(
     new SlowSource(source, delay),
     new JsonLinesDecoder<ClickEvent>(ClickEvents.Map),
     deadLetters,
-    new RunnerOptions
+    new PipelineRunnerOptions
     {
         StateStore = new ReportingStore(new FileStateStore(stateDirectory)),
         StateKey = "clickstream-tumbling",

@@ -1,6 +1,5 @@
 using System.Buffers;
 using StreamKit.Codecs;
-using StreamKit.Pipeline;
 using StreamKit.Records;
 
 namespace StreamKit.Kinesis.Tests.Support;

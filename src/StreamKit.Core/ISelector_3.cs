@@ -1,4 +1,4 @@
-namespace StreamKit.Pipeline;
+namespace StreamKit;
 
 /// <summary>
 /// A struct selector that names its own type, so that builder methods infer every type argument from the value:

@@ -1,4 +1,4 @@
-namespace StreamKit.Pipeline;
+namespace StreamKit;
 
 /// <summary>Adapts a lambda to <see cref="IPredicate{T}"/>: easier to write, one delegate call per record.</summary>
 /// <remarks>Made for you by the lambda overloads; prefer your own struct where the call is hot.</remarks>

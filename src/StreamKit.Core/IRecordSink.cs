@@ -1,4 +1,4 @@
-namespace StreamKit.Pipeline;
+namespace StreamKit;
 
 /// <summary>Receives a pipeline's output records.</summary>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace StreamKit.Pipeline;
+namespace StreamKit;
 
 /// <summary>A projection or key/value extraction as a struct, so generic operators over it are specialised and inlined.</summary>
 /// <typeparam name="T">The record type.</typeparam>

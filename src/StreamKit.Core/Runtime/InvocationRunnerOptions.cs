@@ -3,7 +3,7 @@ using StreamKit.State;
 namespace StreamKit.Runtime;
 
 /// <summary>How an <see cref="InvocationRunner{T}"/> keeps state and budgets an invocation's time.</summary>
-public sealed class InvocationOptions
+public sealed class InvocationRunnerOptions
 {
     /// <summary>Where each partition's state and last applied sequence number live between invocations; required.</summary>
     /// <remarks>A function instance's memory does not outlive it: use a durable store (S3, Blob, a mounted directory).</remarks>

@@ -3,7 +3,7 @@ using StreamKit.State;
 namespace StreamKit.Runtime;
 
 /// <summary>How a <see cref="PipelineRunner{T}"/> polls, checkpoints and where it keeps state.</summary>
-public sealed class RunnerOptions
+public sealed class PipelineRunnerOptions
 {
     /// <summary>Where checkpoints go; <see langword="null"/> runs without checkpoints (nothing survives a restart).</summary>
     public IStateStore? StateStore { get; set; }

@@ -1,6 +1,6 @@
 using StreamKit.State;
 
-namespace StreamKit.Pipeline;
+namespace StreamKit.Operators;
 
 /// <summary>
 /// One physical stage of a fused pipeline. Stages call the next one directly, once per batch, so a batch flows

@@ -1,4 +1,4 @@
-namespace StreamKit.Pipeline;
+namespace StreamKit;
 
 /// <summary>
 /// A sink whose output becomes visible only when a checkpoint that covers it is saved, so output is exactly once

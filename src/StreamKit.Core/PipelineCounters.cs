@@ -1,4 +1,4 @@
-namespace StreamKit.Pipeline;
+namespace StreamKit;
 
 /// <summary>Counts kept by a pipeline: what came in, went out, and was lost or late. Read them between batches.</summary>
 public sealed class PipelineCounters
