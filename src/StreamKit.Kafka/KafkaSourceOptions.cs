@@ -36,7 +36,7 @@ public sealed class KafkaSourceOptions
     /// </remarks>
     public bool Bounded { get; set; }
 
-    /// <summary>Where event time comes from; apply it to the runner with <see cref="KafkaRunnerOptionsExtensions.UseEventTimeOf"/>.</summary>
+    /// <summary>Where event time comes from; apply it to the runner with <see cref="KafkaPipelineRunnerOptionsExtensions.UseEventTimeOf"/>.</summary>
     /// <remarks>Either way each raw record carries the message timestamp (epoch milliseconds), which dead letters keep.</remarks>
     /// <value>Defaults to <see cref="KafkaEventTime.Payload"/>.</value>
     public KafkaEventTime EventTime { get; set; } = KafkaEventTime.Payload;

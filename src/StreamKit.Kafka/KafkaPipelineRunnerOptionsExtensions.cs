@@ -3,7 +3,7 @@ using StreamKit.Runtime;
 namespace StreamKit.Kafka;
 
 /// <summary>Connects a <see cref="KafkaSource"/>'s settings to the runner's.</summary>
-public static class KafkaRunnerOptionsExtensions
+public static class KafkaPipelineRunnerOptionsExtensions
 {
     /// <summary>Sets <see cref="PipelineRunnerOptions.UseSourceTimestamps"/> from the source's <see cref="KafkaSourceOptions.EventTime"/>.</summary>
     /// <returns><paramref name="options"/>, for chaining.</returns>
