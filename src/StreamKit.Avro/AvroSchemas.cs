@@ -31,6 +31,14 @@ internal static class AvroSchemas
         try
         {
             schema = Schema.Parse(json);
+            if (schema is null)
+            {
+                // Apache.Avro 1.12 returns null, not an exception, for an object whose "type" names no type it knows
+                // ({"type":"recosd"}): a one-byte corruption of a file header can do exactly that.
+                error = "the schema's \"type\" names no Avro type.";
+                return false;
+            }
+
             error = null;
             return true;
         }

@@ -48,6 +48,9 @@ public class AvroSchemaTests
     [InlineData("""{"type":"record","name":"R","fields":[{"name":"a"}]}""")]
     [InlineData("""[{"type":"record","name":"R","fields":[]},{"type":"record","name":"R","fields":[]}]""")]
     [InlineData("")]
+    [InlineData("""{"type":"recosd","name":"R","fields":[]}""")]
+    [InlineData("""{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"lonx"}}]}""")]
+    [InlineData("""["int",{"type":"recosd","name":"R","fields":[]}]""")]
     public void TryParse_InvalidSchema_ReportsErrorWithoutThrowing(string json)
     {
         Assert.False(AvroSchemas.TryParse(System.Text.Encoding.UTF8.GetBytes(json), out var schema, out var error));
