@@ -11,6 +11,9 @@ namespace StreamKit.Kafka.Internal;
 /// <remarks>Assignments and revocations run on the consume thread (librdkafka calls them from <c>Consume</c>).</remarks>
 internal sealed class PartitionAssigner(KafkaSourceOptions options, IConsumer<Staged, Staged> consumer, PartitionHandoff handoff, OffsetTracker offsets)
 {
+    /// <summary>How long the fetch waits before asking again for a topic that is not there (yet).</summary>
+    private static readonly TimeSpan MetadataRetry = TimeSpan.FromMilliseconds(200);
+
     private readonly Lock _metadataGate = new();
     private List<TopicPartition>? _allPartitions;
     private string[]? _partitionNames;
@@ -185,10 +188,11 @@ internal sealed class PartitionAssigner(KafkaSourceOptions options, IConsumer<St
         var partitions = new List<TopicPartition>();
         foreach (var topic in options.Topics)
         {
-            var deadline = DateTime.UtcNow + options.RequestTimeout;
+            var started = TimeProvider.System.GetTimestamp();
             while (true)
             {
-                var metadata = admin.GetMetadata(topic, options.RequestTimeout);
+                var remaining = options.RequestTimeout - TimeProvider.System.GetElapsedTime(started);
+                var metadata = admin.GetMetadata(topic, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1));
                 var found = metadata.Topics.Find(t => t.Topic == topic);
                 if (found is { Error.IsError: false, Partitions.Count: > 0 })
                 {
@@ -200,12 +204,11 @@ internal sealed class PartitionAssigner(KafkaSourceOptions options, IConsumer<St
                     break;
                 }
 
-                if (handoff.StopRequested || DateTime.UtcNow > deadline)
+                // Asks again after MetadataRetry, or at once gives up when the source is disposed meanwhile.
+                if (handoff.StopRequested || TimeProvider.System.GetElapsedTime(started) > options.RequestTimeout || handoff.WaitForStop(MetadataRetry))
                 {
                     throw new KafkaException(new Error(found?.Error.Code ?? ErrorCode.UnknownTopicOrPart, $"Topic '{topic}' was not found within {options.RequestTimeout}: {found?.Error.Reason}"));
                 }
-
-                Thread.Sleep(200);
             }
         }
 
