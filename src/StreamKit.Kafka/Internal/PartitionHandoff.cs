@@ -34,6 +34,7 @@ internal sealed partial class PartitionHandoff : IDisposable
     private readonly List<PartitionBuffer> _active = [];
     private readonly ReaderSignals _readers = new();
     private readonly ManualResetEventSlim _room = new();
+    private readonly ManualResetEventSlim _stopSignal = new();
     private PartitionBuffer? _awaitingRoom;
     private ExceptionDispatchInfo? _failure;
     private volatile bool _stopRequested;
@@ -70,7 +71,11 @@ internal sealed partial class PartitionHandoff : IDisposable
     {
         _stopRequested = true;
         _room.Set();
+        _stopSignal.Set();
     }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for a stop to be requested; returns whether one was.</summary>
+    public bool WaitForStop(TimeSpan timeout) => _stopSignal.Wait(timeout);
 
     /// <summary>Keeps the first failure; every later read rethrows it.</summary>
     public void FailLocked(Exception exception) => _failure ??= ExceptionDispatchInfo.Capture(exception);
@@ -307,5 +312,6 @@ internal sealed partial class PartitionHandoff : IDisposable
     {
         _readers.Dispose();
         _room.Dispose();
+        _stopSignal.Dispose();
     }
 }
