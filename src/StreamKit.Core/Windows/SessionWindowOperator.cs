@@ -6,15 +6,19 @@ using StreamKit.State;
 namespace StreamKit.Windows;
 
 /// <summary>
-/// Gap-based session windows per key. Sessions live in a pooled array linked per key; a lazy min-heap of session
-/// ends decides which close when the watermark moves.
+/// Gap-based session windows per key. Sessions live in a pooled array linked per key; a lazy queue of session ends
+/// (<see cref="SessionDueQueue"/>) decides which close when the watermark moves.
 /// </summary>
 /// <remarks>
 /// An event joins every session of its key it is within the gap of, merging them (so an out-of-order event can
 /// bridge two sessions). A session <c>[first, last + gap)</c> fires when the watermark reaches its end. Extending a
-/// session does not touch the heap: when its old entry comes due the session is pushed again with its new end, so
-/// the heap sees about one push per session rather than one per event. Heap entries carry the slot's generation,
-/// so entries of freed and reused slots are recognised and skipped.
+/// session does not touch the queue: when its old entry comes due the session is queued again with its new end, so
+/// the queue sees about one push per session rather than one per event. Entries carry the slot's generation, so
+/// entries of freed and reused slots are recognised and skipped.
+/// <para>
+/// State format 2 stores the queue as 16-byte entries (ring, then heap); format 1 stored a heap of 24-byte entries
+/// and is still read.
+/// </para>
 /// </remarks>
 internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator> : BatchOperator<T>
     where TKey : unmanaged, IEquatable<TKey>
@@ -22,7 +26,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     where TAcc : unmanaged
     where TAggregator : struct, IAggregator<T, TAcc, TResult>
 {
-    private const int StateVersion = 1;
+    private const int StateVersion = 2;
     private const int None = -1;
     private readonly long _gap;
     private readonly TKeySelector _keySelector;
@@ -35,8 +39,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private Session[] _sessions;
     private int _used; // slots ever handed out
     private int _free = None; // free list through Session.Next
-    private Due[] _heap;
-    private int _heapCount;
+    private readonly SessionDueQueue _due;
     private long _watermark = long.MinValue;
 
     public SessionWindowOperator(
@@ -55,7 +58,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         var capacity = Math.Max(settings.ExpectedKeys, 64);
         _heads = new KeyedTable<TKey, int>(capacity);
         _sessions = new Session[capacity];
-        _heap = new Due[capacity];
+        _due = new SessionDueQueue(capacity);
     }
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
@@ -97,7 +100,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         writer.WriteInt64(_watermark);
         writer.WriteInt32(_free);
         writer.WriteSpan<Session>(_sessions.AsSpan(0, _used));
-        writer.WriteSpan<Due>(_heap.AsSpan(0, _heapCount));
+        _due.WriteState(writer);
         _heads.WriteState(writer);
         _next.WriteState(writer);
     }
@@ -116,7 +119,12 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
     public override void ReadState(ref StateReader reader)
     {
-        reader.Expect(StateVersion, "session state version");
+        var version = reader.ReadInt32();
+        if (version is not (1 or StateVersion))
+        {
+            throw new InvalidDataException($"State snapshot does not match this pipeline: session state version is {version}, expected 1 or {StateVersion}.");
+        }
+
         if (reader.ReadInt64() != _gap)
         {
             throw new InvalidDataException("State snapshot was written by a pipeline with a different session gap.");
@@ -131,11 +139,17 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             _sessions = new Session[64];
         }
 
-        _heap = reader.ReadArray<Due>();
-        _heapCount = _heap.Length;
-        if (_heap.Length == 0)
+        if (version == 1)
         {
-            _heap = new Due[64];
+            _due.Clear();
+            foreach (var due in reader.ReadArray<DueV1>())
+            {
+                _due.Push(new SessionDue(due.At, due.Kind == DueKind.Fire ? due.Slot : ~due.Slot, due.Generation));
+            }
+        }
+        else
+        {
+            _due.ReadState(ref reader);
         }
 
         _heads.ReadState(ref reader);
@@ -240,17 +254,18 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private void CloseDue(long watermark)
     {
         var retention = _settings.RetentionMs;
-        while (_heapCount > 0 && _heap[0].At <= watermark)
+        while (_due.TryPop(watermark, out var due))
         {
-            var due = Pop();
-            ref var session = ref _sessions[due.Slot];
+            var fire = due.Slot >= 0;
+            var slot = fire ? due.Slot : ~due.Slot;
+            ref var session = ref _sessions[slot];
             if (session.Generation != due.Generation || session.Free)
             {
                 continue;
             }
 
             var end = session.Last + _gap;
-            if (due.Kind == DueKind.Fire)
+            if (fire)
             {
                 if (session.Fired)
                 {
@@ -259,7 +274,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
                 if (end > due.At)
                 {
-                    Push(end, due.Slot, DueKind.Fire); // extended since it was pushed
+                    Push(end, slot, DueKind.Fire); // extended since it was pushed
                     continue;
                 }
 
@@ -267,7 +282,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
                 if (retention > 0 && watermark != long.MaxValue)
                 {
                     session.Fired = true;
-                    Push(end + retention, due.Slot, DueKind.Purge);
+                    Push(end + retention, slot, DueKind.Purge);
                     continue;
                 }
             }
@@ -277,11 +292,11 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             }
             else if (end + retention > due.At)
             {
-                Push(end + retention, due.Slot, DueKind.Purge); // extended by a late update while kept
+                Push(end + retention, slot, DueKind.Purge); // extended by a late update while kept
                 continue;
             }
 
-            Remove(due.Slot);
+            Remove(slot);
         }
     }
 
@@ -358,64 +373,8 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _free = slot;
     }
 
-    private void Push(long at, int slot, DueKind kind)
-    {
-        if (_heapCount == _heap.Length)
-        {
-            Array.Resize(ref _heap, _heapCount * 2);
-        }
-
-        var item = new Due(at, slot, _sessions[slot].Generation, kind);
-        var i = _heapCount++;
-        while (i > 0)
-        {
-            var parent = (i - 1) >> 1;
-            if (_heap[parent].At <= at)
-            {
-                break;
-            }
-
-            _heap[i] = _heap[parent];
-            i = parent;
-        }
-
-        _heap[i] = item;
-    }
-
-    private Due Pop()
-    {
-        var top = _heap[0];
-        var last = _heap[--_heapCount];
-        var i = 0;
-        while (true)
-        {
-            var child = (2 * i) + 1;
-            if (child >= _heapCount)
-            {
-                break;
-            }
-
-            if (child + 1 < _heapCount && _heap[child + 1].At < _heap[child].At)
-            {
-                child++;
-            }
-
-            if (last.At <= _heap[child].At)
-            {
-                break;
-            }
-
-            _heap[i] = _heap[child];
-            i = child;
-        }
-
-        if (_heapCount > 0)
-        {
-            _heap[i] = last;
-        }
-
-        return top;
-    }
+    private void Push(long at, int slot, DueKind kind) =>
+        _due.Push(new SessionDue(at, kind == DueKind.Fire ? slot : ~slot, _sessions[slot].Generation));
 
     [StructLayout(LayoutKind.Auto)]
     private struct Session
@@ -437,5 +396,6 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         Purge,
     }
 
-    private readonly record struct Due(long At, int Slot, int Generation, DueKind Kind);
+    /// <summary>A queue entry as state format 1 stored it (24 bytes), read only to restore that format.</summary>
+    private readonly record struct DueV1(long At, int Slot, int Generation, DueKind Kind);
 }
