@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using StreamKit.Aggregates;
 using StreamKit.Operators;
@@ -6,8 +8,9 @@ using StreamKit.State;
 namespace StreamKit.Windows;
 
 /// <summary>
-/// Gap-based session windows per key. Sessions live in a pooled array linked per key; a lazy queue of session ends
-/// (<see cref="SessionDueQueue"/>) decides which close when the watermark moves.
+/// Gap-based session windows per key. Sessions live in a pooled array linked per key, found through a hash index of
+/// each key's first session; a lazy queue of session ends (<see cref="SessionDueQueue"/>) decides which close when
+/// the watermark moves.
 /// </summary>
 /// <remarks>
 /// An event joins every session of its key it is within the gap of, merging them (so an out-of-order event can
@@ -16,8 +19,15 @@ namespace StreamKit.Windows;
 /// the queue sees about one push per session rather than one per event. Entries carry the slot's generation, so
 /// entries of freed and reused slots are recognised and skipped.
 /// <para>
-/// State format 2 stores the queue as 16-byte entries (ring, then heap); format 1 stored a heap of 24-byte entries
-/// and is still read.
+/// The index holds only slot numbers (open addressing, load at most ½) and compares keys in the sessions themselves,
+/// so an event's lookup touches two cache lines, its index slot and its session, where a key-to-slot table touched
+/// four (slot, key, value, session). Per open session (int key, long count): 8 B of index, a 40-byte session and a
+/// 16-byte queue entry.
+/// </para>
+/// <para>
+/// State version 2 stores the sessions and the queue as 16-byte entries (ring, then heap) and rebuilds the index from
+/// the sessions on restore; version 1 also stored a key-to-slot table and a heap of 24-byte entries, and is still
+/// read.
 /// </para>
 /// </remarks>
 internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator> : BatchOperator<T>
@@ -35,7 +45,9 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private readonly BatchOperator<WindowResult<TKey, TResult>> _next;
     private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
     private readonly LateEvents<T> _late;
-    private readonly KeyedTable<TKey, int> _heads; // key -> first session slot
+    private int[] _index; // open addressing: a key's first session slot + 1, 0 when empty
+    private int _indexCount;
+    private int _indexShift;
     private Session[] _sessions;
     private int _used; // slots ever handed out
     private int _free = None; // free list through Session.Next
@@ -56,7 +68,8 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _next = next;
         _late = new LateEvents<T>(settings);
         var capacity = Math.Max(settings.ExpectedKeys, 64);
-        _heads = new KeyedTable<TKey, int>(capacity);
+        _index = new int[IndexSize(capacity)];
+        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
         _sessions = new Session[capacity];
         _due = new SessionDueQueue(capacity);
     }
@@ -101,7 +114,6 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         writer.WriteInt32(_free);
         writer.WriteSpan<Session>(_sessions.AsSpan(0, _used));
         _due.WriteState(writer);
-        _heads.WriteState(writer);
         _next.WriteState(writer);
     }
 
@@ -146,24 +158,26 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             {
                 _due.Push(new SessionDue(due.At, due.Kind == DueKind.Fire ? due.Slot : ~due.Slot, due.Generation));
             }
+
+            // The key-to-first-slot table: the sessions say the same (below).
+            reader.ReadArray<TKey>();
+            reader.ReadArray<int>();
         }
         else
         {
             _due.ReadState(ref reader);
         }
 
-        _heads.ReadState(ref reader);
+        RebuildIndex();
         _next.ReadState(ref reader);
     }
 
     private void Add(in T item, long time)
     {
         var key = _keySelector.Invoke(item);
-        ref var head = ref _heads.GetOrAdd(key, out var added);
-        if (added)
-        {
-            head = None;
-        }
+        var position = Find(key);
+        var first = _index[position] - 1;
+        var head = first;
 
         // Find the sessions this event touches; merge every further one into the first.
         var target = None;
@@ -206,11 +220,6 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             {
                 // Its own session would already be closed and no kept session can take it.
                 _late.Reject(item, time);
-                if (head == None)
-                {
-                    _heads.RemoveAt(_heads.IndexOf(key));
-                }
-
                 return;
             }
 
@@ -223,6 +232,11 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             _aggregator.Reset(ref created.Acc);
             head = target;
             Push(time + _gap, target, DueKind.Fire);
+        }
+
+        if (head != first)
+        {
+            SetFirst(position, key, head);
         }
 
         ref var s = ref _sessions[target];
@@ -311,8 +325,9 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private void Remove(int slot)
     {
         var key = _sessions[slot].Key;
-        var entry = _heads.IndexOf(key);
-        ref var head = ref _heads.ValueAt(entry);
+        var position = Find(key);
+        var first = _index[position] - 1;
+        var head = first;
         var previous = None;
         for (var s = head; s != slot; s = _sessions[s].Next)
         {
@@ -321,11 +336,128 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
         Unlink(ref head, previous, slot);
         Free(slot);
-        if (head == None)
+        if (head != first)
         {
-            _heads.RemoveAt(entry);
+            SetFirst(position, key, head);
         }
     }
+
+    /// <summary>The index position holding <paramref name="key"/>'s first session, or the empty one where it would go.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Find(in TKey key)
+    {
+        var mask = _index.Length - 1;
+        var position = Home(key);
+        while (true)
+        {
+            var entry = _index[position];
+            if (entry == 0 || _sessions[entry - 1].Key.Equals(key))
+            {
+                return position;
+            }
+
+            position = (position + 1) & mask;
+        }
+    }
+
+    /// <summary>Points <paramref name="key"/>'s index position (from <see cref="Find"/>) at <paramref name="slot"/>; <see cref="None"/> removes the key.</summary>
+    private void SetFirst(int position, in TKey key, int slot)
+    {
+        if (_index[position] != 0)
+        {
+            if (slot == None)
+            {
+                RemoveAt(position);
+            }
+            else
+            {
+                _index[position] = slot + 1;
+            }
+
+            return;
+        }
+
+        if (2 * (_indexCount + 1) > _index.Length)
+        {
+            GrowIndex();
+            position = Find(key);
+        }
+
+        _index[position] = slot + 1;
+        _indexCount++;
+    }
+
+    private void RemoveAt(int hole)
+    {
+        // Backward-shift deletion: pull later members of the probe run into the hole when their home allows, so no
+        // tombstones build up.
+        var mask = _index.Length - 1;
+        _index[hole] = 0;
+        _indexCount--;
+        for (var position = (hole + 1) & mask; _index[position] != 0; position = (position + 1) & mask)
+        {
+            var home = Home(_sessions[_index[position] - 1].Key);
+            if (((position - home) & mask) >= ((position - hole) & mask))
+            {
+                _index[hole] = _index[position];
+                _index[position] = 0;
+                hole = position;
+            }
+        }
+    }
+
+    private void GrowIndex()
+    {
+        var old = _index;
+        _index = new int[old.Length * 2];
+        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
+        foreach (var entry in old)
+        {
+            if (entry != 0)
+            {
+                _index[Find(_sessions[entry - 1].Key)] = entry;
+            }
+        }
+    }
+
+    /// <summary>Indexes every key's first session: each live session no other live session links to.</summary>
+    private void RebuildIndex()
+    {
+        var linked = new bool[_used];
+        for (var slot = 0; slot < _used; slot++)
+        {
+            ref var session = ref _sessions[slot];
+            if (!session.Free && session.Next != None)
+            {
+                linked[session.Next] = true;
+            }
+        }
+
+        _index = new int[IndexSize(_used)];
+        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
+        _indexCount = 0;
+        for (var slot = 0; slot < _used; slot++)
+        {
+            if (!_sessions[slot].Free && !linked[slot])
+            {
+                var position = Find(_sessions[slot].Key);
+                if (_index[position] != 0)
+                {
+                    throw new InvalidDataException("Corrupt state snapshot: two session lists for one key.");
+                }
+
+                _index[position] = slot + 1;
+                _indexCount++;
+            }
+        }
+    }
+
+    private static int IndexSize(int keys) => 2 * (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(keys, 32, KeyedTable<TKey, int>.MaxCapacity));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Home(in TKey key) =>
+        // Fibonacci hashing, as KeyedTable: keys are often small dense integers, which the top bits of this product spread well.
+        (int)(((ulong)(uint)key.GetHashCode() * 0x9E3779B97F4A7C15UL) >> _indexShift);
 
     private void Unlink(ref int head, int previous, int slot)
     {
