@@ -177,6 +177,19 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         var key = _keySelector.Invoke(item);
         var position = Find(key);
         var first = _index[position] - 1;
+        if (first != None)
+        {
+            // Nearly every event extends its key's only session, open: the loop below would do just this.
+            ref var only = ref _sessions[first];
+            if (only.Next == None && !only.Fired && time > only.Start - _gap && time < only.Last + _gap)
+            {
+                only.Start = Math.Min(only.Start, time);
+                only.Last = Math.Max(only.Last, time);
+                _aggregator.Add(ref only.Acc, item);
+                return;
+            }
+        }
+
         var head = first;
 
         // Find the sessions this event touches; merge every further one into the first.
