@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using StreamKit.Aggregates;
 using StreamKit.Operators;
@@ -6,15 +8,27 @@ using StreamKit.State;
 namespace StreamKit.Windows;
 
 /// <summary>
-/// Gap-based session windows per key. Sessions live in a pooled array linked per key; a lazy min-heap of session
-/// ends decides which close when the watermark moves.
+/// Gap-based session windows per key. Sessions live in a pooled array linked per key, found through a hash index of
+/// each key's first session; a lazy queue of session ends (<see cref="SessionDueQueue"/>) decides which close when
+/// the watermark moves.
 /// </summary>
 /// <remarks>
 /// An event joins every session of its key it is within the gap of, merging them (so an out-of-order event can
 /// bridge two sessions). A session <c>[first, last + gap)</c> fires when the watermark reaches its end. Extending a
-/// session does not touch the heap: when its old entry comes due the session is pushed again with its new end, so
-/// the heap sees about one push per session rather than one per event. Heap entries carry the slot's generation,
-/// so entries of freed and reused slots are recognised and skipped.
+/// session does not touch the queue: when its old entry comes due the session is queued again with its new end, so
+/// the queue sees about one push per session rather than one per event. Entries carry the slot's generation, so
+/// entries of freed and reused slots are recognised and skipped.
+/// <para>
+/// The index holds only slot numbers (open addressing, load at most ½) and compares keys in the sessions themselves,
+/// so an event's lookup touches two cache lines, its index slot and its session, where a key-to-slot table touched
+/// four (slot, key, value, session). Per open session (int key, long count): 8 B of index, a 40-byte session and a
+/// 16-byte queue entry.
+/// </para>
+/// <para>
+/// State version 2 stores the sessions and the queue as 16-byte entries (ring, then heap) and rebuilds the index from
+/// the sessions on restore; version 1 also stored a key-to-slot table and a heap of 24-byte entries, and is still
+/// read.
+/// </para>
 /// </remarks>
 internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator> : BatchOperator<T>
     where TKey : unmanaged, IEquatable<TKey>
@@ -22,7 +36,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     where TAcc : unmanaged
     where TAggregator : struct, IAggregator<T, TAcc, TResult>
 {
-    private const int StateVersion = 1;
+    private const int StateVersion = 2;
     private const int None = -1;
     private readonly long _gap;
     private readonly TKeySelector _keySelector;
@@ -31,12 +45,13 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private readonly BatchOperator<WindowResult<TKey, TResult>> _next;
     private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
     private readonly LateEvents<T> _late;
-    private readonly KeyedTable<TKey, int> _heads; // key -> first session slot
+    private int[] _index; // open addressing: a key's first session slot + 1, 0 when empty
+    private int _indexCount;
+    private int _indexShift;
     private Session[] _sessions;
     private int _used; // slots ever handed out
     private int _free = None; // free list through Session.Next
-    private Due[] _heap;
-    private int _heapCount;
+    private readonly SessionDueQueue _due;
     private long _watermark = long.MinValue;
 
     public SessionWindowOperator(
@@ -53,9 +68,10 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _next = next;
         _late = new LateEvents<T>(settings);
         var capacity = Math.Max(settings.ExpectedKeys, 64);
-        _heads = new KeyedTable<TKey, int>(capacity);
+        _index = new int[IndexSize(capacity)];
+        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
         _sessions = new Session[capacity];
-        _heap = new Due[capacity];
+        _due = new SessionDueQueue(capacity);
     }
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
@@ -97,8 +113,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         writer.WriteInt64(_watermark);
         writer.WriteInt32(_free);
         writer.WriteSpan<Session>(_sessions.AsSpan(0, _used));
-        writer.WriteSpan<Due>(_heap.AsSpan(0, _heapCount));
-        _heads.WriteState(writer);
+        _due.WriteState(writer);
         _next.WriteState(writer);
     }
 
@@ -116,7 +131,12 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
     public override void ReadState(ref StateReader reader)
     {
-        reader.Expect(StateVersion, "session state version");
+        var version = reader.ReadInt32();
+        if (version is not (1 or StateVersion))
+        {
+            throw new InvalidDataException($"State snapshot does not match this pipeline: session state version is {version}, expected 1 or {StateVersion}.");
+        }
+
         if (reader.ReadInt64() != _gap)
         {
             throw new InvalidDataException("State snapshot was written by a pipeline with a different session gap.");
@@ -131,25 +151,46 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             _sessions = new Session[64];
         }
 
-        _heap = reader.ReadArray<Due>();
-        _heapCount = _heap.Length;
-        if (_heap.Length == 0)
+        if (version == 1)
         {
-            _heap = new Due[64];
+            _due.Clear();
+            foreach (var due in reader.ReadArray<DueV1>())
+            {
+                _due.Push(new SessionDue(due.At, due.Kind == DueKind.Fire ? due.Slot : ~due.Slot, due.Generation));
+            }
+
+            // The key-to-first-slot table: the sessions say the same (below).
+            reader.ReadArray<TKey>();
+            reader.ReadArray<int>();
+        }
+        else
+        {
+            _due.ReadState(ref reader);
         }
 
-        _heads.ReadState(ref reader);
+        RebuildIndex();
         _next.ReadState(ref reader);
     }
 
     private void Add(in T item, long time)
     {
         var key = _keySelector.Invoke(item);
-        ref var head = ref _heads.GetOrAdd(key, out var added);
-        if (added)
+        var position = Find(key);
+        var first = _index[position] - 1;
+        if (first != None)
         {
-            head = None;
+            // Nearly every event extends its key's only session, open: the loop below would do just this.
+            ref var only = ref _sessions[first];
+            if (only.Next == None && !only.Fired && time > only.Start - _gap && time < only.Last + _gap)
+            {
+                only.Start = Math.Min(only.Start, time);
+                only.Last = Math.Max(only.Last, time);
+                _aggregator.Add(ref only.Acc, item);
+                return;
+            }
         }
+
+        var head = first;
 
         // Find the sessions this event touches; merge every further one into the first.
         var target = None;
@@ -192,11 +233,6 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             {
                 // Its own session would already be closed and no kept session can take it.
                 _late.Reject(item, time);
-                if (head == None)
-                {
-                    _heads.RemoveAt(_heads.IndexOf(key));
-                }
-
                 return;
             }
 
@@ -209,6 +245,11 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             _aggregator.Reset(ref created.Acc);
             head = target;
             Push(time + _gap, target, DueKind.Fire);
+        }
+
+        if (head != first)
+        {
+            SetFirst(position, key, head);
         }
 
         ref var s = ref _sessions[target];
@@ -240,17 +281,18 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private void CloseDue(long watermark)
     {
         var retention = _settings.RetentionMs;
-        while (_heapCount > 0 && _heap[0].At <= watermark)
+        while (_due.TryPop(watermark, out var due))
         {
-            var due = Pop();
-            ref var session = ref _sessions[due.Slot];
+            var fire = due.Slot >= 0;
+            var slot = fire ? due.Slot : ~due.Slot;
+            ref var session = ref _sessions[slot];
             if (session.Generation != due.Generation || session.Free)
             {
                 continue;
             }
 
             var end = session.Last + _gap;
-            if (due.Kind == DueKind.Fire)
+            if (fire)
             {
                 if (session.Fired)
                 {
@@ -259,7 +301,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
                 if (end > due.At)
                 {
-                    Push(end, due.Slot, DueKind.Fire); // extended since it was pushed
+                    Push(end, slot, DueKind.Fire); // extended since it was pushed
                     continue;
                 }
 
@@ -267,7 +309,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
                 if (retention > 0 && watermark != long.MaxValue)
                 {
                     session.Fired = true;
-                    Push(end + retention, due.Slot, DueKind.Purge);
+                    Push(end + retention, slot, DueKind.Purge);
                     continue;
                 }
             }
@@ -277,11 +319,11 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             }
             else if (end + retention > due.At)
             {
-                Push(end + retention, due.Slot, DueKind.Purge); // extended by a late update while kept
+                Push(end + retention, slot, DueKind.Purge); // extended by a late update while kept
                 continue;
             }
 
-            Remove(due.Slot);
+            Remove(slot);
         }
     }
 
@@ -296,8 +338,9 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private void Remove(int slot)
     {
         var key = _sessions[slot].Key;
-        var entry = _heads.IndexOf(key);
-        ref var head = ref _heads.ValueAt(entry);
+        var position = Find(key);
+        var first = _index[position] - 1;
+        var head = first;
         var previous = None;
         for (var s = head; s != slot; s = _sessions[s].Next)
         {
@@ -306,11 +349,128 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
         Unlink(ref head, previous, slot);
         Free(slot);
-        if (head == None)
+        if (head != first)
         {
-            _heads.RemoveAt(entry);
+            SetFirst(position, key, head);
         }
     }
+
+    /// <summary>The index position holding <paramref name="key"/>'s first session, or the empty one where it would go.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Find(in TKey key)
+    {
+        var mask = _index.Length - 1;
+        var position = Home(key);
+        while (true)
+        {
+            var entry = _index[position];
+            if (entry == 0 || _sessions[entry - 1].Key.Equals(key))
+            {
+                return position;
+            }
+
+            position = (position + 1) & mask;
+        }
+    }
+
+    /// <summary>Points <paramref name="key"/>'s index position (from <see cref="Find"/>) at <paramref name="slot"/>; <see cref="None"/> removes the key.</summary>
+    private void SetFirst(int position, in TKey key, int slot)
+    {
+        if (_index[position] != 0)
+        {
+            if (slot == None)
+            {
+                RemoveAt(position);
+            }
+            else
+            {
+                _index[position] = slot + 1;
+            }
+
+            return;
+        }
+
+        if (2 * (_indexCount + 1) > _index.Length)
+        {
+            GrowIndex();
+            position = Find(key);
+        }
+
+        _index[position] = slot + 1;
+        _indexCount++;
+    }
+
+    private void RemoveAt(int hole)
+    {
+        // Backward-shift deletion: pull later members of the probe run into the hole when their home allows, so no
+        // tombstones build up.
+        var mask = _index.Length - 1;
+        _index[hole] = 0;
+        _indexCount--;
+        for (var position = (hole + 1) & mask; _index[position] != 0; position = (position + 1) & mask)
+        {
+            var home = Home(_sessions[_index[position] - 1].Key);
+            if (((position - home) & mask) >= ((position - hole) & mask))
+            {
+                _index[hole] = _index[position];
+                _index[position] = 0;
+                hole = position;
+            }
+        }
+    }
+
+    private void GrowIndex()
+    {
+        var old = _index;
+        _index = new int[old.Length * 2];
+        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
+        foreach (var entry in old)
+        {
+            if (entry != 0)
+            {
+                _index[Find(_sessions[entry - 1].Key)] = entry;
+            }
+        }
+    }
+
+    /// <summary>Indexes every key's first session: each live session no other live session links to.</summary>
+    private void RebuildIndex()
+    {
+        var linked = new bool[_used];
+        for (var slot = 0; slot < _used; slot++)
+        {
+            ref var session = ref _sessions[slot];
+            if (!session.Free && session.Next != None)
+            {
+                linked[session.Next] = true;
+            }
+        }
+
+        _index = new int[IndexSize(_used)];
+        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
+        _indexCount = 0;
+        for (var slot = 0; slot < _used; slot++)
+        {
+            if (!_sessions[slot].Free && !linked[slot])
+            {
+                var position = Find(_sessions[slot].Key);
+                if (_index[position] != 0)
+                {
+                    throw new InvalidDataException("Corrupt state snapshot: two session lists for one key.");
+                }
+
+                _index[position] = slot + 1;
+                _indexCount++;
+            }
+        }
+    }
+
+    private static int IndexSize(int keys) => 2 * (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(keys, 32, KeyedTable<TKey, int>.MaxCapacity));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Home(in TKey key) =>
+        // Fibonacci hashing, as KeyedTable: keys are often small dense integers, which the top bits of this product spread well.
+        (int)(((ulong)(uint)key.GetHashCode() * 0x9E3779B97F4A7C15UL) >> _indexShift);
 
     private void Unlink(ref int head, int previous, int slot)
     {
@@ -358,64 +518,8 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _free = slot;
     }
 
-    private void Push(long at, int slot, DueKind kind)
-    {
-        if (_heapCount == _heap.Length)
-        {
-            Array.Resize(ref _heap, _heapCount * 2);
-        }
-
-        var item = new Due(at, slot, _sessions[slot].Generation, kind);
-        var i = _heapCount++;
-        while (i > 0)
-        {
-            var parent = (i - 1) >> 1;
-            if (_heap[parent].At <= at)
-            {
-                break;
-            }
-
-            _heap[i] = _heap[parent];
-            i = parent;
-        }
-
-        _heap[i] = item;
-    }
-
-    private Due Pop()
-    {
-        var top = _heap[0];
-        var last = _heap[--_heapCount];
-        var i = 0;
-        while (true)
-        {
-            var child = (2 * i) + 1;
-            if (child >= _heapCount)
-            {
-                break;
-            }
-
-            if (child + 1 < _heapCount && _heap[child + 1].At < _heap[child].At)
-            {
-                child++;
-            }
-
-            if (last.At <= _heap[child].At)
-            {
-                break;
-            }
-
-            _heap[i] = _heap[child];
-            i = child;
-        }
-
-        if (_heapCount > 0)
-        {
-            _heap[i] = last;
-        }
-
-        return top;
-    }
+    private void Push(long at, int slot, DueKind kind) =>
+        _due.Push(new SessionDue(at, kind == DueKind.Fire ? slot : ~slot, _sessions[slot].Generation));
 
     [StructLayout(LayoutKind.Auto)]
     private struct Session
@@ -437,5 +541,6 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         Purge,
     }
 
-    private readonly record struct Due(long At, int Slot, int Generation, DueKind Kind);
+    /// <summary>A queue entry as state format 1 stored it (24 bytes), read only to restore that format.</summary>
+    private readonly record struct DueV1(long At, int Slot, int Generation, DueKind Kind);
 }

@@ -43,6 +43,38 @@ public sealed class SessionWindowTests
     }
 
     [Fact]
+    public void Session_ExtendedBeforeItsFirstEndComesDue_FiresOnceAtItsNewEnd()
+    {
+        var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 0);
+        Send(pipeline, 1000);
+        Send(pipeline, 1040); // its queued end 1050 is now stale: [1000, 1090)
+        Send(pipeline, 1060); // watermark 1060 passes 1050: the session is queued again at 1110
+        Send(pipeline, 1075); // and extended again before that comes due
+        Assert.Empty(sink.Records);
+
+        Send(pipeline, 1200);
+        Assert.Equal([new WindowResult<int, long>(1000, 1125, 1, 4, false)], sink.Records);
+    }
+
+    [Fact]
+    public void Session_EndsQueuedOutOfOrder_FireInEndOrder()
+    {
+        var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 100);
+        pipeline.Process([new Ev(1100, 1, 0, 0), new Ev(1020, 2, 0, 0), new Ev(1110, 3, 0, 0)]); // key 2 ends first
+        pipeline.Process([new Ev(1030, 4, 0, 0), new Ev(1000, 2, 0, 0)]); // key 4 ends before key 1; key 2 starts earlier
+        pipeline.Process([new Ev(1265, 5, 0, 0)]); // watermark 1165
+
+        Assert.Equal(
+            [
+                new WindowResult<int, long>(1000, 1070, 2, 2, false),
+                new WindowResult<int, long>(1030, 1080, 4, 1, false),
+                new WindowResult<int, long>(1100, 1150, 1, 1, false),
+                new WindowResult<int, long>(1110, 1160, 3, 1, false),
+            ],
+            sink.Records);
+    }
+
+    [Fact]
     public void Session_BridgingEventInSameBatch_MergesSessions()
     {
         var (pipeline, sink) = Build(gapMs: 50, outOfOrderMs: 100);
