@@ -13,12 +13,17 @@ namespace StreamKit.Codecs;
 /// <see cref="FieldKind.TimestampMillis"/> field also accepts an ISO 8601 string (read as UTC when it has no
 /// offset). Anything else — malformed JSON, invalid UTF-8 or escapes in a string, a wrong type, a value out of
 /// range, a missing required field, trailing content, over <see cref="MaxRecordBytes"/>
-/// — is rejected with a reason. Not thread-safe (it reuses a scratch buffer): one per pipeline.
+/// — is rejected with a reason. Each setter is called once per occurrence of its property. Not thread-safe (it
+/// reuses a scratch buffer and learns the order of the properties): one per pipeline. It takes the map's fields
+/// when it is created; fields added to the map later are not decoded.
 /// </remarks>
-public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
+public sealed partial class JsonLinesDecoder<T> : IRecordDecoder<T>
     where T : struct
 {
     private readonly RecordMap<T> _map;
+    private readonly RecordField<T>[] _fields; // the map's settable fields: a property matching none of them is skipped
+    private readonly byte[][] _names;          // their UTF-8 names, by the same index
+    private readonly int[] _order;             // the field index found at each property position of the last record, -1 for none
     private byte[] _scratch = new byte[256];
 
     /// <summary>Creates a decoder for the fields in <paramref name="map"/>.</summary>
@@ -26,6 +31,13 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         _map = map;
+        _fields = [.. map.Fields.Where(static f => f.CanSet)];
+        _names = [.. _fields.Select(static f => f.Utf8Name.ToArray())];
+        _order = new int[MaxOrdered];
+        for (var i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i < _fields.Length ? i : -1;
+        }
     }
 
     /// <summary>The largest record accepted, in bytes; larger ones are rejected without parsing.</summary>
@@ -64,7 +76,13 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
 
         try
         {
-            return Decode(payload, ref record, out error);
+            var seen = 0UL;
+            return DecodeFlat(payload, ref record, ref seen, out var resumeAt, out error) switch
+            {
+                FlatResult.Decoded => true,
+                FlatResult.Rejected => false,
+                _ => Decode(payload, ref record, seen, resumeAt, out error),
+            };
         }
         catch (JsonException e)
         {
@@ -74,7 +92,23 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
         }
     }
 
-    private bool Decode(ReadOnlySpan<byte> payload, ref T record, out string? error)
+    /// <summary>Decodes with <see cref="Utf8JsonReader"/> alone, for tests that hold the flat path to the reader.</summary>
+    internal bool TryDecodeWithReader(ReadOnlySpan<byte> payload, ref T record, out string? error)
+    {
+        try
+        {
+            return Decode(payload, ref record, 0, 0, out error);
+        }
+        catch (JsonException e)
+        {
+            error = "malformed JSON: " + e.Message;
+            return false;
+        }
+    }
+
+    // Decodes with Utf8JsonReader what DecodeFlat leaves: the properties starting before resumeAt are stored already
+    // (in seen) and only skipped, so a setter never runs twice for one property.
+    private bool Decode(ReadOnlySpan<byte> payload, ref T record, ulong seen, int resumeAt, out string? error)
     {
         var reader = new Utf8JsonReader(payload, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -83,17 +117,20 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
             return false;
         }
 
-        var seen = 0UL;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        for (var position = 0; reader.Read() && reader.TokenType == JsonTokenType.PropertyName; position++)
         {
-            RecordField<T>? field;
-            if (!reader.ValueIsEscaped)
+            int index;
+            if (reader.TokenStartIndex < resumeAt)
             {
-                field = _map.Find(reader.ValueSpan);
+                index = -1;
+            }
+            else if (!reader.ValueIsEscaped)
+            {
+                index = Find(reader.ValueSpan, position);
             }
             else if (TryUnescape(ref reader, out var name))
             {
-                field = _map.Find(name);
+                index = Find(name, position);
             }
             else
             {
@@ -102,11 +139,13 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
             }
 
             reader.Read();
-            if (field is null || !field.CanSet)
+            if (index < 0)
             {
                 reader.Skip();
                 continue;
             }
+
+            var field = _fields[index];
 
             var token = reader.TokenType;
             if (token == JsonTokenType.Null)
@@ -117,7 +156,7 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
             if (!Set(field, ref reader, ref record))
             {
                 // The token type is taken before Set: for an object or array Set skips to its end token.
-                error = $"field '{field.Name}' has an invalid {Describe(token)} value for {field.Kind}";
+                error = InvalidValue(field, token);
                 return false;
             }
 
@@ -235,6 +274,9 @@ public sealed class JsonLinesDecoder<T> : IRecordDecoder<T>
         millis = time.ToUnixTimeMilliseconds();
         return true;
     }
+
+    private static string InvalidValue(RecordField<T> field, JsonTokenType token) =>
+        $"field '{field.Name}' has an invalid {Describe(token)} value for {field.Kind}";
 
     private static string Describe(JsonTokenType token) => token switch
     {
