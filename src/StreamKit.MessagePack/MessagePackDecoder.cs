@@ -6,11 +6,11 @@ using StreamKit.Records;
 
 namespace StreamKit.MessagePack;
 
-/// <summary>Decodes a record from a MessagePack map whose keys are the field names of a <see cref="RecordMap{T}"/>, reading with MessagePack-CSharp's <see cref="MessagePackReader"/>.</summary>
+/// <summary>Decodes a record from a MessagePack map whose keys are the field names of a <see cref="RecordMap{T}"/>, reading what a plain scan cannot with MessagePack-CSharp's <see cref="MessagePackReader"/>.</summary>
 /// <remarks>
 /// <para>
-/// The payload must be exactly one map. Keys are matched by name, in any order, from the reader's string spans (no
-/// string is created); keys the map does not know (or that are not strings) are skipped with their values, nested up
+/// The payload must be exactly one map. Keys are matched by name, in any order, as bytes (no string is
+/// created); keys the map does not know (or that are not strings) are skipped with their values, nested up
 /// to <see cref="MessagePackFraming.MaxDepth"/> deep. Integers of any wire width and floats go through the field's
 /// setters, which range-check them (an <see cref="FieldKind.Int32"/> field rejects 2^31, an integer field rejects
 /// 3.5). Strings must be valid UTF-8. A timestamp extension fills a <see cref="FieldKind.TimestampMillis"/> field
