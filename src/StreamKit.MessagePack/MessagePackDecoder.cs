@@ -6,11 +6,11 @@ using StreamKit.Records;
 
 namespace StreamKit.MessagePack;
 
-/// <summary>Decodes a record from a MessagePack map whose keys are the field names of a <see cref="RecordMap{T}"/>, reading with MessagePack-CSharp's <see cref="MessagePackReader"/>.</summary>
+/// <summary>Decodes a record from a MessagePack map whose keys are the field names of a <see cref="RecordMap{T}"/>, reading what a plain scan cannot with MessagePack-CSharp's <see cref="MessagePackReader"/>.</summary>
 /// <remarks>
 /// <para>
-/// The payload must be exactly one map. Keys are matched by name, in any order, from the reader's string spans (no
-/// string is created); keys the map does not know (or that are not strings) are skipped with their values, nested up
+/// The payload must be exactly one map. Keys are matched by name, in any order, as bytes (no string is
+/// created); keys the map does not know (or that are not strings) are skipped with their values, nested up
 /// to <see cref="MessagePackFraming.MaxDepth"/> deep. Integers of any wire width and floats go through the field's
 /// setters, which range-check them (an <see cref="FieldKind.Int32"/> field rejects 2^31, an integer field rejects
 /// 3.5). Strings must be valid UTF-8. A timestamp extension fills a <see cref="FieldKind.TimestampMillis"/> field
@@ -26,13 +26,16 @@ namespace StreamKit.MessagePack;
 /// position, so valid records never throw.
 /// </para>
 /// <para>
-/// Allocation-free on success (the payload is copied into a reused per-thread buffer, since the reader reads memory,
-/// not spans); thread-safe. For types annotated <c>[MessagePackObject]</c>, <see cref="MessagePackSerializerDecoder{T}"/>
-/// decodes with MessagePackSerializer instead, at the cost of its allocations.
+/// A map of string keys (fixstr or str8) and scalar values, the shape encoders write for a record, is read straight
+/// from the span; from the first pair that is anything else, the rest goes through the reader (after copying the
+/// payload into a reused per-thread buffer, since the reader reads memory, not spans), with the same verdicts and
+/// reasons. Allocation-free on success; thread-safe. For types annotated <c>[MessagePackObject]</c>,
+/// <see cref="MessagePackSerializerDecoder{T}"/> decodes with MessagePackSerializer instead, at the cost of its
+/// allocations.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">The record struct.</typeparam>
-public sealed class MessagePackDecoder<T> : IRecordDecoder<T>
+public sealed partial class MessagePackDecoder<T> : IRecordDecoder<T>
     where T : struct
 {
     private readonly RecordMap<T> _map;
@@ -86,39 +89,66 @@ public sealed class MessagePackDecoder<T> : IRecordDecoder<T>
             return false;
         }
 
+        var state = FlatState.Start;
+        switch (TryDecodeFlat(payload, ref record, ref state, out error))
+        {
+            case FlatResult.Decoded:
+                return true;
+            case FlatResult.Rejected:
+                return false;
+            default:
+                return TryDecodeWithReader(payload, ref record, state, out error);
+        }
+    }
+
+    /// <summary>Decodes with MessagePack-CSharp's reader alone, the path the flat scanner hands over to: the test seam that compares the two.</summary>
+    internal bool TryDecodeWithReader(ReadOnlySpan<byte> payload, ref T record, out string? error) =>
+        TryDecodeWithReader(payload, ref record, FlatState.Start, out error);
+
+    /// <summary>Reads the payload with the reader from where the flat scanner stopped (the map's header, or a key).</summary>
+    private bool TryDecodeWithReader(ReadOnlySpan<byte> payload, ref T record, in FlatState state, out string? error)
+    {
         // No finally: TryDecode catches what the reader throws for bad bytes, and should a field setter throw, the
         // array is simply not returned (the next call allocates another).
         var buffer = PayloadBuffer.Rent(payload);
         var reader = new MessagePackReader(buffer.AsMemory(0, payload.Length));
-        var decoded = TryDecode(ref reader, payload.Length, ref record, out error);
+        var decoded = TryDecode(ref reader, payload.Length, ref record, state, out error);
         PayloadBuffer.Return(buffer);
         return decoded;
     }
 
-    private bool TryDecode(ref MessagePackReader reader, int length, ref T record, out string? error)
+    private bool TryDecode(ref MessagePackReader reader, int length, ref T record, in FlatState state, out string? error)
     {
         // Where the value being read starts, and its field: what a truncated or malformed value is reported with.
         long start = 0;
         RecordField<T>? field = null;
         try
         {
-            var type = reader.NextMessagePackType;
-            if (type != MessagePackType.Map)
-            {
-                error = type == MessagePackType.Unknown ? Malformed(0) : $"payload is {Describe(type)}, not a map";
-                return false;
-            }
-
-            var count = reader.ReadMapHeader();
+            var count = state.Count;
             if (count < 0)
             {
-                error = Malformed(0); // a map32 count of 2^31 or more: more pairs than any payload holds
-                return false;
+                var type = reader.NextMessagePackType;
+                if (type != MessagePackType.Map)
+                {
+                    error = type == MessagePackType.Unknown ? Malformed(0) : $"payload is {Describe(type)}, not a map";
+                    return false;
+                }
+
+                count = reader.ReadMapHeader();
+                if (count < 0)
+                {
+                    error = Malformed(0); // a map32 count of 2^31 or more: more pairs than any payload holds
+                    return false;
+                }
+            }
+            else
+            {
+                reader.ReadRaw(state.Position); // the header and the pairs the flat scanner stored
             }
 
-            ulong seen = 0;
-            ulong present = 0;
-            for (var i = 0; i < count; i++)
+            var seen = state.Seen;
+            var present = state.Present;
+            for (var i = state.Index; i < count; i++)
             {
                 start = reader.Consumed;
                 field = null;
@@ -269,23 +299,10 @@ public sealed class MessagePackDecoder<T> : IRecordDecoder<T>
                 return false;
 
             case MessagePackType.Float:
-                var number = reader.ReadDouble();
-                if (field.SetDouble(ref record, number))
-                {
-                    return true;
-                }
-
-                error = Rejected(field, string.Create(CultureInfo.InvariantCulture, $"float {number:R}"));
-                return false;
+                return TryStoreDouble(field, reader.ReadDouble(), ref record, out error);
 
             case MessagePackType.Boolean:
-                if (field.SetBoolean(ref record, reader.ReadBoolean()))
-                {
-                    return true;
-                }
-
-                error = Rejected(field, "a boolean");
-                return false;
+                return TryStoreBoolean(field, reader.ReadBoolean(), ref record, out error);
 
             case MessagePackType.String:
                 if (!reader.TryReadStringSpan(out var utf8))
@@ -294,21 +311,7 @@ public sealed class MessagePackDecoder<T> : IRecordDecoder<T>
                     return false;
                 }
 
-                if (!Utf8.IsValid(utf8))
-                {
-                    error = $"field '{field.Name}' is not valid UTF-8";
-                    return false;
-                }
-
-                if (field.SetString(ref record, utf8))
-                {
-                    return true;
-                }
-
-                error = field.Kind == FieldKind.String
-                    ? $"field '{field.Name}' rejected its value"
-                    : Rejected(field, "a string");
-                return false;
+                return TryStoreString(field, utf8, ref record, out error);
 
             case MessagePackType.Extension:
                 var header = reader.ReadExtensionFormatHeader();
@@ -340,6 +343,53 @@ public sealed class MessagePackDecoder<T> : IRecordDecoder<T>
                 error = Rejected(field, Describe(type));
                 return false;
         }
+    }
+
+    /// <summary>Stores a float, or says why <paramref name="field"/> cannot hold it.</summary>
+    private static bool TryStoreDouble(RecordField<T> field, double number, ref T record, out string? error)
+    {
+        if (field.SetDouble(ref record, number))
+        {
+            error = null;
+            return true;
+        }
+
+        error = Rejected(field, string.Create(CultureInfo.InvariantCulture, $"float {number:R}"));
+        return false;
+    }
+
+    /// <summary>Stores a boolean, or says why <paramref name="field"/> cannot hold it.</summary>
+    private static bool TryStoreBoolean(RecordField<T> field, bool value, ref T record, out string? error)
+    {
+        if (field.SetBoolean(ref record, value))
+        {
+            error = null;
+            return true;
+        }
+
+        error = Rejected(field, "a boolean");
+        return false;
+    }
+
+    /// <summary>Stores a string after checking it is valid UTF-8, or says why it was refused.</summary>
+    private static bool TryStoreString(RecordField<T> field, ReadOnlySpan<byte> utf8, ref T record, out string? error)
+    {
+        if (!Utf8.IsValid(utf8))
+        {
+            error = $"field '{field.Name}' is not valid UTF-8";
+            return false;
+        }
+
+        if (field.SetString(ref record, utf8))
+        {
+            error = null;
+            return true;
+        }
+
+        error = field.Kind == FieldKind.String
+            ? $"field '{field.Name}' rejected its value"
+            : Rejected(field, "a string");
+        return false;
     }
 
     /// <summary>Skips the next value like <see cref="MessagePackReader.Skip"/>, but refuses containers nested deeper than <see cref="MessagePackFraming.MaxDepth"/>.</summary>
