@@ -21,6 +21,7 @@ public sealed class Pipeline<T> : ICheckpointed
     private readonly KeyValuePair<string, string>[] _definition;
     private readonly BatchOperator<T> _head;
     private readonly ITimestamps? _eventTime;
+    private readonly bool _readsTimestamps;
     private readonly WatermarkTracker _watermarks;
     private readonly IReadOnlyList<ICheckpointed> _extraState;
     private readonly TagList _tags;
@@ -46,6 +47,7 @@ public sealed class Pipeline<T> : ICheckpointed
         _transactional = transactional;
         _head = head;
         _eventTime = eventTime;
+        _readsTimestamps = head.ReadsTimestamps;
         _watermarks = new WatermarkTracker((long)options.MaxOutOfOrderness.TotalMilliseconds, options.IdleTimeout, options.TimeProvider);
         _extraState = extraState;
         _clock = options.TimeProvider;
@@ -83,7 +85,7 @@ public sealed class Pipeline<T> : ICheckpointed
         }
 
         var timestamps = _timestamps.AsSpan(0, records.Length);
-        var max = _eventTime.Extract(records, timestamps);
+        var max = _readsTimestamps ? _eventTime.Extract(records, timestamps) : _eventTime.Max(records);
         Run(records, timestamps, partition, max);
     }
 
@@ -326,6 +328,9 @@ public sealed class Pipeline<T> : ICheckpointed
     {
         /// <summary>Fills <paramref name="timestamps"/> and returns the largest, in one pass.</summary>
         long Extract(ReadOnlySpan<T> records, Span<long> timestamps);
+
+        /// <summary>The largest event time of <paramref name="records"/>, for pipelines where no stage reads the timestamps.</summary>
+        long Max(ReadOnlySpan<T> records);
     }
 
     internal sealed class Timestamps<TSelector>(TSelector selector) : ITimestamps
@@ -342,6 +347,20 @@ public sealed class Pipeline<T> : ICheckpointed
                 var time = _selector.Invoke(records[i]);
                 timestamps[i] = time;
                 max = Math.Max(max, time);
+            }
+
+            return max;
+        }
+
+        public long Max(ReadOnlySpan<T> records)
+        {
+            // Branch-free: event times that repeat or arrive out of order would mispredict a comparison's branch.
+            var max = long.MinValue;
+            foreach (ref readonly var record in records)
+            {
+                var time = _selector.Invoke(record);
+                var greater = -(long)(time > max ? 1 : 0);
+                max ^= (max ^ time) & greater;
             }
 
             return max;
