@@ -109,6 +109,30 @@ public sealed class FusedFilterTests
         Assert.Equal([new WindowResult<long>(long.MinValue, long.MaxValue, 10, false)], sink.Records);
     }
 
+    [Fact]
+    public void Process_NoStageReadsTimestamps_WatermarkFollowsLargestEventTime()
+    {
+        var random = new Random(11);
+        var pipeline = StreamPipeline.Create<Reading>(static r => r.Ts, new PipelineOptions { MaxOutOfOrderness = TimeSpan.Zero })
+            .Window(WindowSpec.Global)
+            .Aggregate(static a => a.Count())
+            .To(new CollectingSink<WindowResult<long>>());
+        var largest = long.MinValue;
+        for (var length = 1; length <= 40; length++)
+        {
+            var batch = new Reading[length];
+            for (var i = 0; i < length; i++)
+            {
+                batch[i] = new Reading(random.NextInt64(-1_000_000, 1_000_000) + (length * 10_000L), 1, 1);
+                largest = Math.Max(largest, batch[i].Ts);
+            }
+
+            pipeline.Process(batch);
+
+            Assert.Equal(largest, pipeline.Watermark);
+        }
+    }
+
     private static Built Build(WindowKind kind, bool compacting)
     {
         var results = new CollectingSink<WindowResult<int, (long Count, long Sum)>>();
