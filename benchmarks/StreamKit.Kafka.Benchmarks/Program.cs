@@ -1,7 +1,9 @@
+using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using Clickstream;
 using Confluent.Kafka;
 using StreamKit.Codecs;
@@ -59,7 +61,9 @@ var variants = new (string Name, Func<string, string, Task<long>> Run)[]
 }.Where(v => only is null || only.Contains(v.Name)).ToArray();
 Console.Error.WriteLine($"every variant reads all {messages:N0} messages of {input} from offset 0; bare consumers: {string.Join(", ", Bare.ConsumerSettings.Select(s => $"{s.Key}={s.Value}"))}, otherwise librdkafka's defaults");
 var results = variants.ToDictionary(v => v.Name, _ => new List<(double Rate, double BytesPerMessage, double CpuMicrosPerMessage)>());
+var threadResults = variants.ToDictionary(v => v.Name, _ => new List<Dictionary<string, double>>());
 using var process = Process.GetCurrentProcess();
+using var threadCpu = ThreadCpu.Start();
 
 // Warm-up rounds go on, up to --max-warmup, until one compiles for less than --quiet-jit-ms: tiered compilation
 // recompiles hot methods in the background, and on a loaded machine it goes on for several rounds, taking CPU from
@@ -111,6 +115,20 @@ foreach (var (name, _) in variants)
         $"| {name} | {Median(name):N0} | {rates.Min():N0} | {rates.Max():N0} | {results[name].Select(r => r.BytesPerMessage).Average():F0} | {MedianOf(results[name].Select(r => r.CpuMicrosPerMessage)):F2} | {versus} |"));
 }
 
+if (threadCpu is not null)
+{
+    // Where each variant's CPU went, by thread (medians over the rounds): the consume thread of StreamKit's source, the
+    // .NET threads (a bare loop's own thread; StreamKit's pipeline, delivery reports, GC), librdkafka's threads, the
+    // runtime's background compilation, and what the readings missed.
+    Console.WriteLine();
+    Console.WriteLine("| variant | " + string.Join(" | ", ThreadCpu.Groups.Select(g => $"{g} CPU µs/msg")) + " |");
+    Console.WriteLine("| --- |" + string.Concat(ThreadCpu.Groups.Select(_ => " ---: |")));
+    foreach (var (name, _) in variants)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {string.Join(" | ", ThreadCpu.Groups.Select(g => MedianOf(threadResults[name].Select(r => r.GetValueOrDefault(g))).ToString("F2", CultureInfo.InvariantCulture)))} |"));
+    }
+}
+
 if (hasStreamKit && results.ContainsKey("consume-only"))
 {
     // Issue 11's Kafka target: StreamKit's consume -> aggregate -> produce at least 0.8x the bare consume loop.
@@ -136,9 +154,11 @@ async Task<double> RunRoundAsync(int round)
         process.Refresh();
         var cpu = process.TotalProcessorTime;
         var jit = System.Runtime.JitInfo.GetCompilationTime();
+        threadCpu?.Begin();
         var started = Stopwatch.GetTimestamp();
         var read = await run(bootstrap, input);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var byThread = threadCpu?.End();
         process.Refresh();
         var cpuPerMessage = (process.TotalProcessorTime - cpu).TotalMicroseconds / messages;
         var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds;
@@ -153,6 +173,20 @@ async Task<double> RunRoundAsync(int round)
         if (round > 0)
         {
             results[name].Add((messages / seconds, perMessage, cpuPerMessage));
+        }
+
+        if (byThread is not null)
+        {
+            // Unattributed: what the readings missed (a thread's time after its last reading, before it ended) and the
+            // reading thread's own time.
+            var perGroup = byThread.ToDictionary(g => g.Key, g => g.Value.TotalMicroseconds / messages);
+            perGroup[ThreadCpu.Other] = Math.Max(0, cpuPerMessage - perGroup.Values.Sum());
+            if (round > 0)
+            {
+                threadResults[name].Add(perGroup);
+            }
+
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name} CPU µs/msg by thread: {string.Join(", ", ThreadCpu.Groups.Select(g => $"{g} {perGroup.GetValueOrDefault(g):F2}"))}"));
         }
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(round > 0 ? $"round {round}" : "warm-up")} {name,-13} {messages / seconds,12:N0} msg/s  {seconds,6:F2} s  {perMessage,7:F0} B/msg allocated  {cpuPerMessage,5:F2} µs CPU/msg  {jitMs,4:F0} ms JIT"));
@@ -440,4 +474,184 @@ internal sealed class TimedSource(IRecordSource inner) : IRecordSource
     public ValueTask CommitAsync(IReadOnlyDictionary<string, long> positions, CancellationToken cancellationToken = default) => inner.CommitAsync(positions, cancellationToken);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>
+/// CPU time by thread while a variant runs (Linux only): each thread's time on CPU (<c>/proc/self/task/*/schedstat</c>,
+/// nanoseconds, each file kept open and read again) read every 50 ms by a thread of its own, so threads that end within
+/// the round count too, up to their last reading. Grouped by thread name: StreamKit's consume thread, librdkafka's
+/// threads, the runtime's background compilation, and the process's other threads (.NET: the pool threads that run
+/// StreamKit's pipeline or a bare loop, the main thread, the producer's delivery-report thread, GC).
+/// </summary>
+internal sealed class ThreadCpu : IDisposable
+{
+    public const string ConsumeThread = "consume thread";
+    public const string Librdkafka = "librdkafka";
+    public const string DotNet = ".NET";
+    public const string Jit = "JIT";
+    public const string Other = "unattributed";
+
+    private const string ReaderName = "thread cpu";
+    private const int NameChecks = 3;
+
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<int, Tracked> _threads = [];
+    private readonly ManualResetEventSlim _stop = new(initialState: false, spinCount: 0); // spinning before each wait cost more than the readings
+    private readonly Thread _reader;
+    private readonly byte[] _buffer = new byte[256];
+    private bool _running;
+
+    private ThreadCpu()
+    {
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = ReaderName };
+        _reader.Start();
+    }
+
+    public static IReadOnlyList<string> Groups { get; } = [ConsumeThread, DotNet, Librdkafka, Jit, Other];
+
+    /// <summary>Starts reading threads' CPU time, or returns null where <c>/proc/self/task/*/schedstat</c> is not available.</summary>
+    public static ThreadCpu? Start() => File.Exists("/proc/self/schedstat") ? new ThreadCpu() : null;
+
+    /// <summary>Starts a measurement: threads alive now count from their time now, threads started later from zero.</summary>
+    public void Begin()
+    {
+        lock (_gate)
+        {
+            Forget();
+            Read(initial: true);
+            _running = true;
+        }
+    }
+
+    /// <summary>Ends the measurement: CPU time per group since <see cref="Begin"/>.</summary>
+    public Dictionary<string, TimeSpan> End()
+    {
+        lock (_gate)
+        {
+            Read(initial: false);
+            _running = false;
+            var groups = new Dictionary<string, TimeSpan>(StringComparer.Ordinal) { [ConsumeThread] = TimeSpan.Zero, [DotNet] = TimeSpan.Zero, [Librdkafka] = TimeSpan.Zero, [Jit] = TimeSpan.Zero };
+            foreach (var thread in _threads.Values)
+            {
+                groups[thread.Group] += TimeSpan.FromTicks((thread.Last - thread.First) / 100);
+            }
+
+            return groups;
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Set();
+        _reader.Join();
+        _stop.Dispose();
+        Forget();
+    }
+
+    private void Forget()
+    {
+        foreach (var thread in _threads.Values)
+        {
+            thread.Schedstat?.Dispose();
+        }
+
+        _threads.Clear();
+    }
+
+    private void ReadLoop()
+    {
+        while (!_stop.Wait(Period))
+        {
+            lock (_gate)
+            {
+                if (_running)
+                {
+                    Read(initial: false);
+                }
+            }
+        }
+    }
+
+    private void Read(bool initial)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var tid))
+            {
+                continue;
+            }
+
+            _threads.TryGetValue(tid, out var thread);
+            if (thread is { Schedstat: null })
+            {
+                continue; // the reading thread, or one that has ended
+            }
+
+            try
+            {
+                if (thread is null)
+                {
+                    thread = new Tracked { Schedstat = File.OpenHandle(Path.Combine(directory, "schedstat")) };
+                    _threads[tid] = thread;
+                    thread.First = initial ? ReadNanoseconds(thread.Schedstat) : 0;
+                }
+
+                thread.Last = ReadNanoseconds(thread.Schedstat!);
+                if (thread.Sightings++ < NameChecks && thread.Group == DotNet)
+                {
+                    // A .NET thread is named just after it starts (until then it has its creator's name): one seen
+                    // under another .NET thread's name is looked at again.
+                    using var comm = File.OpenHandle(Path.Combine(directory, "comm"));
+                    var name = Encoding.UTF8.GetString(_buffer, 0, RandomAccess.Read(comm, _buffer, 0)).TrimEnd('\n');
+                    thread.Group = name.StartsWith("rdk:", StringComparison.Ordinal) ? Librdkafka
+                        : name.StartsWith("StreamKit ", StringComparison.Ordinal) ? ConsumeThread
+                        : name.StartsWith(".NET Tiered", StringComparison.Ordinal) ? Jit
+                        : DotNet;
+                    if (name == ReaderName)
+                    {
+                        thread.Schedstat!.Dispose();
+                        thread.Schedstat = null;
+                        thread.Last = thread.First;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended: its time up to the last reading stays.
+                if (thread is not null)
+                {
+                    thread.Schedstat?.Dispose();
+                    thread.Schedstat = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>The first field of a thread's <c>schedstat</c> ("ns on CPU, ns waiting, time slices"), read again from the start.</summary>
+    private long ReadNanoseconds(SafeFileHandle schedstat)
+    {
+        var length = RandomAccess.Read(schedstat, _buffer, 0);
+        if (length == 0)
+        {
+            throw new IOException("The thread has ended.");
+        }
+
+        Utf8Parser.TryParse(_buffer.AsSpan(0, length), out long nanoseconds, out _);
+        return nanoseconds;
+    }
+
+    private sealed class Tracked
+    {
+        public string Group { get; set; } = DotNet;
+
+        public long First { get; set; }
+
+        public long Last { get; set; }
+
+        public int Sightings { get; set; }
+
+        public SafeFileHandle? Schedstat { get; set; }
+    }
 }
