@@ -13,7 +13,12 @@ namespace StreamKit.Operators;
 internal abstract class BatchOperator<T>
 {
     /// <summary>Processes records and their event timestamps (same length).</summary>
+    /// <remarks>When <see cref="ReadsTimestamps"/> is false the timestamps' values are unspecified.</remarks>
     public abstract void OnBatch(Span<T> items, Span<long> timestamps);
+
+    /// <summary>Whether this stage or one after it reads the timestamps <see cref="OnBatch"/> is given.</summary>
+    /// <remarks>When none does, the pipeline finds a batch's largest event time without writing one per record.</remarks>
+    public abstract bool ReadsTimestamps { get; }
 
     /// <summary>Event time has advanced to <paramref name="watermark"/>: no earlier event is expected any more.</summary>
     public abstract void OnWatermark(long watermark);
@@ -36,6 +41,8 @@ internal abstract class BatchOperator<T>
 internal abstract class ForwardingOperator<T, TNext>(BatchOperator<TNext> next) : BatchOperator<T>
 {
     protected BatchOperator<TNext> Next { get; } = next;
+
+    public override bool ReadsTimestamps => Next.ReadsTimestamps;
 
     public override void OnWatermark(long watermark) => Next.OnWatermark(watermark);
 
@@ -113,6 +120,8 @@ internal sealed class SinkOperator<T>(IRecordSink<T> sink, PipelineCounters coun
 
         sink.Write(items);
     }
+
+    public override bool ReadsTimestamps => false;
 
     public override void OnWatermark(long watermark)
     {

@@ -12,12 +12,14 @@ public sealed class KeyedPipelineBuilder<TIn, T, TKey, TKeySelector>
 {
     private readonly BuildContext<TIn> _context;
     private readonly Func<BatchOperator<T>, BatchOperator<TIn>> _attach;
+    private readonly IFusedFilter<TIn, T>? _filter;
     private readonly TKeySelector _keySelector;
 
-    internal KeyedPipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, TKeySelector keySelector)
+    internal KeyedPipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, IFusedFilter<TIn, T>? filter, TKeySelector keySelector)
     {
         _context = context;
         _attach = attach;
+        _filter = filter;
         _keySelector = keySelector;
     }
 
@@ -25,6 +27,6 @@ public sealed class KeyedPipelineBuilder<TIn, T, TKey, TKeySelector>
     public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> Window(WindowSpec window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        return new(_context, _attach, _keySelector, window);
+        return new(_context, _attach, _filter, _keySelector, window);
     }
 }

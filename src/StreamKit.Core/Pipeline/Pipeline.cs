@@ -21,6 +21,7 @@ public sealed class Pipeline<T> : ICheckpointed
     private readonly KeyValuePair<string, string>[] _definition;
     private readonly BatchOperator<T> _head;
     private readonly ITimestamps? _eventTime;
+    private readonly bool _readsTimestamps;
     private readonly WatermarkTracker _watermarks;
     private readonly IReadOnlyList<ICheckpointed> _extraState;
     private readonly TagList _tags;
@@ -46,6 +47,7 @@ public sealed class Pipeline<T> : ICheckpointed
         _transactional = transactional;
         _head = head;
         _eventTime = eventTime;
+        _readsTimestamps = head.ReadsTimestamps;
         _watermarks = new WatermarkTracker((long)options.MaxOutOfOrderness.TotalMilliseconds, options.IdleTimeout, options.TimeProvider);
         _extraState = extraState;
         _clock = options.TimeProvider;
@@ -83,7 +85,7 @@ public sealed class Pipeline<T> : ICheckpointed
         }
 
         var timestamps = _timestamps.AsSpan(0, records.Length);
-        var max = _eventTime.Extract(records, timestamps);
+        var max = _readsTimestamps ? _eventTime.Extract(records, timestamps) : _eventTime.Max(records);
         Run(records, timestamps, partition, max);
     }
 
@@ -326,6 +328,9 @@ public sealed class Pipeline<T> : ICheckpointed
     {
         /// <summary>Fills <paramref name="timestamps"/> and returns the largest, in one pass.</summary>
         long Extract(ReadOnlySpan<T> records, Span<long> timestamps);
+
+        /// <summary>The largest event time of <paramref name="records"/>, for pipelines where no stage reads the timestamps.</summary>
+        long Max(ReadOnlySpan<T> records);
     }
 
     internal sealed class Timestamps<TSelector>(TSelector selector) : ITimestamps
@@ -346,5 +351,29 @@ public sealed class Pipeline<T> : ICheckpointed
 
             return max;
         }
+
+        public long Max(ReadOnlySpan<T> records)
+        {
+            // Branch-free, since event times that repeat or arrive out of order would mispredict a comparison's
+            // branch, and in four independent chains, since each step waits for the one before it.
+            long max0 = long.MinValue, max1 = long.MinValue, max2 = long.MinValue, max3 = long.MinValue;
+            var i = 0;
+            for (; i <= records.Length - 4; i += 4)
+            {
+                max0 = Larger(max0, _selector.Invoke(records[i]));
+                max1 = Larger(max1, _selector.Invoke(records[i + 1]));
+                max2 = Larger(max2, _selector.Invoke(records[i + 2]));
+                max3 = Larger(max3, _selector.Invoke(records[i + 3]));
+            }
+
+            for (; i < records.Length; i++)
+            {
+                max0 = Larger(max0, _selector.Invoke(records[i]));
+            }
+
+            return Larger(Larger(max0, max1), Larger(max2, max3));
+        }
+
+        private static long Larger(long a, long b) => a ^ ((a ^ b) & -(long)(b > a ? 1 : 0));
     }
 }

@@ -48,11 +48,13 @@ public sealed class PipelineBuilder<TIn, T>
 {
     private readonly BuildContext<TIn> _context;
     private readonly Func<BatchOperator<T>, BatchOperator<TIn>> _attach;
+    private readonly IFusedFilter<TIn, T>? _filter;
 
-    internal PipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach)
+    internal PipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, IFusedFilter<TIn, T>? filter = null)
     {
         _context = context;
         _attach = attach;
+        _filter = filter;
     }
 
     /// <summary>Keeps records the lambda accepts.</summary>
@@ -63,9 +65,16 @@ public sealed class PipelineBuilder<TIn, T>
     }
 
     /// <summary>Keeps records the struct predicate accepts.</summary>
+    /// <remarks>Followed by a global window, the window finds the records that pass itself, without compacting the batch.</remarks>
     public PipelineBuilder<TIn, T> Where<TPredicate>(TPredicate predicate)
-        where TPredicate : struct, IPredicate<T> =>
-        Then<T>(next => new WhereOperator<T, TPredicate>(predicate, next));
+        where TPredicate : struct, IPredicate<T>
+    {
+        var attach = _attach;
+        return new PipelineBuilder<TIn, T>(
+            _context,
+            next => attach(new WhereOperator<T, TPredicate>(predicate, next)),
+            _filter is null ? new FusedFilter<TIn, T, TPredicate>(attach, predicate) : _filter.Then(predicate));
+    }
 
     /// <summary>Maps each record to a new one.</summary>
     public PipelineBuilder<TIn, TResult> Select<TResult>(Func<T, TResult> selector)
@@ -94,13 +103,13 @@ public sealed class PipelineBuilder<TIn, T>
         where TKey : unmanaged, IEquatable<TKey>
     {
         ArgumentNullException.ThrowIfNull(keySelector);
-        return new(_context, _attach, new(keySelector));
+        return new(_context, _attach, _filter, new(keySelector));
     }
 
     /// <summary>Groups records by a key selected by a struct.</summary>
     public KeyedPipelineBuilder<TIn, T, TKey, TKeySelector> KeyBy<TKey, TKeySelector>(TKeySelector keySelector)
         where TKey : unmanaged, IEquatable<TKey>
-        where TKeySelector : struct, ISelector<T, TKey> => new(_context, _attach, keySelector);
+        where TKeySelector : struct, ISelector<T, TKey> => new(_context, _attach, _filter, keySelector);
 
     /// <summary>Groups records by a key selected by a struct that names itself: <c>KeyBy(new ByPage())</c>.</summary>
     /// <remarks>The same stage as <see cref="KeyBy{TKey, TKeySelector}(TKeySelector)"/>; see <see cref="ISelector{TSelf, T, TResult}"/>.</remarks>
@@ -114,7 +123,7 @@ public sealed class PipelineBuilder<TIn, T>
 
     /// <summary>Windows the whole stream without a key: one <see cref="WindowResult{TValue}"/> per window.</summary>
     public WindowedPipelineBuilder<TIn, T> Window(WindowSpec window) =>
-        new(new KeyedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>>(_context, _attach, default).Window(window));
+        new(new KeyedPipelineBuilder<TIn, T, NoKey, NoKeySelector<T>>(_context, _attach, _filter, default).Window(window));
 
     /// <summary>Adds state that must be checkpointed with the pipeline, such as an interner its decoder uses.</summary>
     public PipelineBuilder<TIn, T> WithState(ICheckpointed state)

@@ -12,6 +12,7 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
 {
     private readonly BuildContext<TIn> _context;
     private readonly Func<BatchOperator<T>, BatchOperator<TIn>> _attach;
+    private readonly IFusedFilter<TIn, T>? _filter;
     private readonly TKeySelector _keySelector;
     private readonly WindowSpec _window;
     private LateEventPolicy _policy = LateEventPolicy.Drop;
@@ -19,10 +20,11 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
     private IRecordSink<T>? _lateSink;
     private int _expectedKeys;
 
-    internal WindowedPipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, TKeySelector keySelector, WindowSpec window)
+    internal WindowedPipelineBuilder(BuildContext<TIn> context, Func<BatchOperator<T>, BatchOperator<TIn>> attach, IFusedFilter<TIn, T>? filter, TKeySelector keySelector, WindowSpec window)
     {
         _context = context;
         _attach = attach;
+        _filter = filter;
         _keySelector = keySelector;
         _window = window;
     }
@@ -105,13 +107,29 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
         var settings = new WindowSettings<T>(_policy, (long)_allowedLateness.TotalMilliseconds, _lateSink, _context.Counters, _expectedKeys);
         var window = _window;
         var keySelector = _keySelector;
-        var counters = _context.Counters;
         var attach = _attach;
-        return new PipelineBuilder<TIn, WindowResult<TKey, TResult>>(_context, next => attach(window.Kind switch
+        var filter = _filter;
+        return new PipelineBuilder<TIn, WindowResult<TKey, TResult>>(_context, next => window.Kind switch
         {
-            WindowKind.Session => new SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next),
-            WindowKind.Global => new GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(keySelector, aggregator, counters, settings.ExpectedKeys, next),
-            _ => new SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next),
-        }));
+            // The global window runs the Where stages right before it itself; the others take the compacted batch.
+            WindowKind.Global when filter is not null => filter.Attach(new GlobalStage<TAcc, TResult, TAggregator>(keySelector, aggregator, settings, next)),
+            WindowKind.Global => attach(new GlobalStage<TAcc, TResult, TAggregator>(keySelector, aggregator, settings, next).Build(default(PassAll<T>))),
+            WindowKind.Session => attach(new SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next)),
+            _ => attach(new SlicedWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator>(window, keySelector, aggregator, settings, next)),
+        });
+    }
+
+    /// <summary>The global window operator, skipping the records of the Where stages fused into it.</summary>
+    private sealed class GlobalStage<TAcc, TResult, TAggregator>(
+        TKeySelector keySelector,
+        TAggregator aggregator,
+        WindowSettings<T> settings,
+        BatchOperator<WindowResult<TKey, TResult>> next) : IFilteredStage<T>
+        where TAcc : unmanaged
+        where TAggregator : struct, IAggregator<T, TAcc, TResult>
+    {
+        public BatchOperator<T> Build<TFilter>(TFilter filter)
+            where TFilter : struct, IPredicate<T> =>
+            new GlobalWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator, TFilter>(keySelector, filter, aggregator, settings.Counters, settings.ExpectedKeys, next);
     }
 }

@@ -85,6 +85,8 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _late.Flush();
     }
 
+    public override bool ReadsTimestamps => true;
+
     public override void OnWatermark(long watermark)
     {
         if (watermark <= _watermark)

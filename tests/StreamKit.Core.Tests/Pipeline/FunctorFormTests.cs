@@ -4,7 +4,7 @@ using StreamKit.Windows;
 
 namespace StreamKit.Core.Tests.Pipeline;
 
-/// <summary>Lambda and struct-functor pipelines (where, select, key, event time, aggregate selectors) give the same results.</summary>
+/// <summary>Lambda and struct-functor pipelines (where, select, key, event time, aggregate selectors) give the same results, whether the window runs the where in its own loop or not.</summary>
 public sealed class FunctorFormTests
 {
     private const int MaxSize = 120;
@@ -12,14 +12,15 @@ public sealed class FunctorFormTests
     private static readonly Func<Ev, bool> s_where = static e => e.Value % 3 != 0;
     private static readonly Func<Ev, Ev> s_select = static e => e with { Value = e.Value + e.Key };
 
-    public static TheoryData<FunctorForm, WindowKind> Forms()
+    public static TheoryData<FunctorForm, WindowKind, Stages> Forms()
     {
-        var data = new TheoryData<FunctorForm, WindowKind>();
+        var data = new TheoryData<FunctorForm, WindowKind, Stages>();
         foreach (var form in Enum.GetValues<FunctorForm>())
         {
             foreach (var kind in Enum.GetValues<WindowKind>())
             {
-                data.Add(form, kind);
+                data.Add(form, kind, Stages.WhereSelect);
+                data.Add(form, kind, Stages.Where);
             }
         }
 
@@ -28,12 +29,12 @@ public sealed class FunctorFormTests
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public void WhereSelectAggregate_RandomStreams_MatchesReferenceModel(FunctorForm form, WindowKind kind)
+    public void StagesBeforeWindow_RandomStreams_MatchesReferenceModel(FunctorForm form, WindowKind kind, Stages stages)
     {
         Gen.Enum<LateEventPolicy>().SelectMany(policy => Scenario.Any(MaxSize, kind, policy)).Select(Gen.Enum<Agg>()).Sample((scenario, agg) =>
         {
-            var model = ReferenceModel.Run(scenario, s_where, s_select);
-            var harness = WindowHarness.Build(scenario, agg, form, withStages: true);
+            var model = ReferenceModel.Run(scenario, s_where, stages == Stages.WhereSelect ? s_select : null);
+            var harness = WindowHarness.Build(scenario, agg, form, stages);
             harness.Feed(scenario);
             harness.Pipeline.Complete();
             harness.AssertMatches(model, agg, scenario);
@@ -49,8 +50,8 @@ public sealed class FunctorFormTests
     {
         Gen.Enum<LateEventPolicy>().SelectMany(policy => Scenario.Any(MaxSize, kind, policy)).Select(Gen.Enum<Agg>()).Sample((scenario, agg) =>
         {
-            var lambda = WindowHarness.Build(scenario, agg, FunctorForm.Lambda, withStages: true);
-            var functor = WindowHarness.Build(scenario, agg, FunctorForm.Struct, withStages: true);
+            var lambda = WindowHarness.Build(scenario, agg, FunctorForm.Lambda, Stages.WhereSelect);
+            var functor = WindowHarness.Build(scenario, agg, FunctorForm.Struct, Stages.WhereSelect);
             foreach (var harness in new[] { lambda, functor })
             {
                 harness.Feed(scenario);

@@ -18,6 +18,18 @@ public enum FunctorForm
     InferredStruct,
 }
 
+/// <summary>The stages <see cref="WindowHarness"/> puts before the window.</summary>
+public enum Stages
+{
+    None,
+
+    /// <summary>A <c>Where</c> right before the window, which runs it in its own loop.</summary>
+    Where,
+
+    /// <summary>A <c>Where</c> that compacts the batch, then a <c>Select</c>.</summary>
+    WhereSelect,
+}
+
 /// <summary>A pipeline built for a <see cref="Scenario"/>, its sinks, and the wall clock it reads.</summary>
 internal sealed class WindowHarness
 {
@@ -41,10 +53,11 @@ internal sealed class WindowHarness
     public ManualClock Clock { get; }
 
     /// <summary>
-    /// Builds <c>KeyBy(Key).Window(spec)</c> with the scenario's late policy and <paramref name="agg"/>; with
-    /// <paramref name="withStages"/>, a <c>Where</c> (value not a multiple of 3) and a <c>Select</c> (value + key) first.
+    /// Builds <c>KeyBy(Key).Window(spec)</c> with the scenario's late policy and <paramref name="agg"/>, after
+    /// <paramref name="stages"/>: a <c>Where</c> (value not a multiple of 3), then for <see cref="Stages.WhereSelect"/> a
+    /// <c>Select</c> (value + key).
     /// </summary>
-    public static WindowHarness Build(Scenario scenario, Agg agg, FunctorForm form = FunctorForm.Lambda, bool withStages = false)
+    public static WindowHarness Build(Scenario scenario, Agg agg, FunctorForm form = FunctorForm.Lambda, Stages stages = Stages.None)
     {
         var clock = new ManualClock();
         var late = new CollectingSink<Ev>();
@@ -52,9 +65,14 @@ internal sealed class WindowHarness
         if (form == FunctorForm.Lambda)
         {
             var start = StreamPipeline.Create<Ev>(static e => e.Ts, options);
-            if (withStages)
+            if (stages != Stages.None)
             {
-                start = start.Where(static e => e.Value % 3 != 0).Select(static e => e with { Value = e.Value + e.Key });
+                start = start.Where(static e => e.Value % 3 != 0);
+            }
+
+            if (stages == Stages.WhereSelect)
+            {
+                start = start.Select(static e => e with { Value = e.Value + e.Key });
             }
 
             var windowed = ApplyPolicy(start.KeyBy(static e => e.Key).Window(scenario.Spec), scenario, late);
@@ -74,9 +92,14 @@ internal sealed class WindowHarness
         else if (form == FunctorForm.InferredStruct)
         {
             var start = StreamPipeline.Create(new EvTime(), options);
-            if (withStages)
+            if (stages != Stages.None)
             {
-                start = start.Where(new NotMultipleOfThree()).Select(new AddKeyToValue());
+                start = start.Where(new NotMultipleOfThree());
+            }
+
+            if (stages == Stages.WhereSelect)
+            {
+                start = start.Select(new AddKeyToValue());
             }
 
             var windowed = ApplyPolicy(start.KeyBy(new EvKey()).Window(scenario.Spec), scenario, late);
@@ -96,9 +119,14 @@ internal sealed class WindowHarness
         else
         {
             var start = StreamPipeline.Create<Ev, EvTime>(default, options);
-            if (withStages)
+            if (stages != Stages.None)
             {
-                start = start.Where(new NotMultipleOfThree()).Select<Ev, AddKeyToValue>(default);
+                start = start.Where(new NotMultipleOfThree());
+            }
+
+            if (stages == Stages.WhereSelect)
+            {
+                start = start.Select<Ev, AddKeyToValue>(default);
             }
 
             var windowed = ApplyPolicy(start.KeyBy<int, EvKey>(default).Window(scenario.Spec), scenario, late);
