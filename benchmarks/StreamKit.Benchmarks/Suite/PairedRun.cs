@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using StreamKit.Benchmarks.Data;
 using StreamKit.Benchmarks.Reporting;
 
@@ -79,6 +80,8 @@ public static class PairedRun
                 runs[i] = (int)Math.Clamp(8000 / Math.Max(first, 0.1), 3, 40);
             }
 
+            WarmUntilJitQuiet(variants);
+
             for (var round = 0; round < runs.Max(); round++)
             {
                 for (var i = 0; i < variants.Length; i++)
@@ -99,6 +102,37 @@ public static class PairedRun
             for (var i = 0; i < names.Length; i++)
             {
                 output.WriteLine(string.Create(inv, $"| {query.Id} | {names[i]} | {times[i].Count} | {BudgetCheck.Time(fastest[i] * 1e6)} | {BudgetCheck.Time(median[i] * 1e6)} | {fastest[hand] / fastest[i]:0.00}× | {median[hand] / median[i]:0.00}× | {median[i] / median[streamKit]:0.00}× | {(double)allocated[i] / times[i].Count / data.Events.Length:0.###} |"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the variants round-robin until the JIT has compiled nothing for a second (at most 30 s), so no variant is
+    /// measured while its hot methods still run unoptimized code.
+    /// </summary>
+    /// <remarks>
+    /// Tiered compilation promotes a hot method on a background thread, after a delay that restarts whenever new code
+    /// is compiled; on two loaded cores that took long enough that a variant's own warm-ups above did not cover it.
+    /// Seen as bimodal medians: in about one run in three a variant's median was two to three times its fastest, and a
+    /// profile of such a run showed its loops, and the hand loop's, still in tier-0 and instrumented code.
+    /// </remarks>
+    private static void WarmUntilJitQuiet(QueryVariant[] variants)
+    {
+        var quietSince = Stopwatch.GetTimestamp();
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
+        var compiled = JitInfo.GetCompiledMethodCount();
+        while (Stopwatch.GetElapsedTime(quietSince).TotalSeconds < 1 && Stopwatch.GetTimestamp() < deadline)
+        {
+            foreach (var variant in variants)
+            {
+                variant.Invoke();
+            }
+
+            var now = JitInfo.GetCompiledMethodCount();
+            if (now != compiled)
+            {
+                compiled = now;
+                quietSince = Stopwatch.GetTimestamp();
             }
         }
     }
