@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -16,18 +17,23 @@ namespace StreamKit.Windows;
 /// An event joins every session of its key it is within the gap of, merging them (so an out-of-order event can
 /// bridge two sessions). A session <c>[first, last + gap)</c> fires when the watermark reaches its end. Extending a
 /// session does not touch the queue: when its old entry comes due the session is queued again with its new end, so
-/// the queue sees about one push per session rather than one per event. Entries carry the slot's generation, so
-/// entries of freed and reused slots are recognised and skipped.
+/// the queue sees about one push per session rather than one per event. An entry names a slot, not a session: one
+/// left behind by a session since merged away or removed is skipped if the slot is free, and otherwise can only meet
+/// a session opened in that slot later, whose own fire entry is at or before its end and so leaves first; the
+/// entry then finds that session fired (skipped), ending at the entry's time (fired, as its own entry would at the
+/// same time), or ending later (queued again at its end, as its own entry would be).
 /// <para>
 /// The index holds only slot numbers (open addressing, load at most ½) and compares keys in the sessions themselves,
 /// so an event's lookup touches two cache lines, its index slot and its session, where a key-to-slot table touched
-/// four (slot, key, value, session). Per open session (int key, long count): 8 B of index, a 40-byte session and a
-/// 16-byte queue entry.
+/// four (slot, key, value, session). Per open session (int key, long count): 8 B of index (16 B just after it
+/// doubles), a 32-byte session (the next slot and the three flags share a word) and an 8-byte queue entry, 48 B with
+/// every array full.
 /// </para>
 /// <para>
-/// State version 2 stores the sessions and the queue as 16-byte entries (ring, then heap) and rebuilds the index from
-/// the sessions on restore; version 1 also stored a key-to-slot table and a heap of 24-byte entries, and is still
-/// read.
+/// State version 3 stores the 32-byte sessions and the queue as <see cref="SessionDueQueue"/> writes it, and rebuilds
+/// the index from the sessions on restore. Versions 1 and 2 stored 40-byte sessions with a generation and queue
+/// entries with the generation their slot had when queued (version 2: a ring and a heap of 16-byte entries; version
+/// 1: a heap of 24-byte entries and a key-to-slot table); they are still read, dropping entries of a generation gone.
 /// </para>
 /// </remarks>
 internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult, TAggregator> : BatchOperator<T>
@@ -36,7 +42,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     where TAcc : unmanaged
     where TAggregator : struct, IAggregator<T, TAcc, TResult>
 {
-    private const int StateVersion = 2;
+    private const int StateVersion = 3;
     private const int None = -1;
     private readonly long _gap;
     private readonly TKeySelector _keySelector;
@@ -73,6 +79,9 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _sessions = new Session[capacity];
         _due = new SessionDueQueue(capacity);
     }
+
+    /// <summary>Bytes held by the operator's arrays: index, sessions and queue (for tests).</summary>
+    internal long ArrayBytes => ((long)_index.Length * sizeof(int)) + ((long)_sessions.Length * Unsafe.SizeOf<Session>()) + _due.ArrayBytes;
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
     {
@@ -132,9 +141,9 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     public override void ReadState(ref StateReader reader)
     {
         var version = reader.ReadInt32();
-        if (version is not (1 or StateVersion))
+        if (version is not (1 or 2 or StateVersion))
         {
-            throw new InvalidDataException($"State snapshot does not match this pipeline: session state version is {version}, expected 1 or {StateVersion}.");
+            throw new InvalidDataException($"State snapshot does not match this pipeline: session state version is {version}, expected 1 to {StateVersion}.");
         }
 
         if (reader.ReadInt64() != _gap)
@@ -144,11 +153,43 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
         _watermark = reader.ReadInt64();
         _free = reader.ReadInt32();
-        _sessions = reader.ReadArray<Session>();
+        if (version == StateVersion)
+        {
+            _sessions = reader.ReadArray<Session>();
+            _due.ReadState(ref reader);
+        }
+        else
+        {
+            ReadSessionsV2(ref reader, version);
+        }
+
         _used = _sessions.Length;
         if (_sessions.Length == 0)
         {
             _sessions = new Session[64];
+        }
+
+        RebuildIndex();
+        _next.ReadState(ref reader);
+    }
+
+    /// <summary>Reads the sessions and queue of state versions 1 and 2, dropping queue entries of a generation since gone.</summary>
+    private void ReadSessionsV2(ref StateReader reader, int version)
+    {
+        var old = reader.ReadArray<SessionV2>();
+        _sessions = new Session[old.Length];
+        for (var slot = 0; slot < old.Length; slot++)
+        {
+            ref readonly var from = ref old[slot];
+            ref var to = ref _sessions[slot];
+            to.Key = from.Key;
+            to.Start = from.Start;
+            to.Last = from.Last;
+            to.Acc = from.Acc;
+            to.Next = from.Next;
+            to.Fired = from.Fired;
+            to.Emitted = from.Emitted;
+            to.Free = from.Free;
         }
 
         if (version == 1)
@@ -156,7 +197,10 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             _due.Clear();
             foreach (var due in reader.ReadArray<DueV1>())
             {
-                _due.Push(new SessionDue(due.At, due.Kind == DueKind.Fire ? due.Slot : ~due.Slot, due.Generation));
+                if (Current(old, due.Slot, due.Generation))
+                {
+                    _due.Push(new SessionDue(due.At, due.Kind == DueKind.Fire ? due.Slot : ~due.Slot));
+                }
             }
 
             // The key-to-first-slot table: the sessions say the same (below).
@@ -165,12 +209,15 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         }
         else
         {
-            _due.ReadState(ref reader);
+            _due.Restore(Current(old, reader.ReadArray<DueV2>()), Current(old, reader.ReadArray<DueV2>()));
         }
-
-        RebuildIndex();
-        _next.ReadState(ref reader);
     }
+
+    private static SessionDue[] Current(SessionV2[] sessions, DueV2[] entries) =>
+        [.. entries.Where(due => Current(sessions, due.Slot >= 0 ? due.Slot : ~due.Slot, due.Generation)).Select(static due => new SessionDue(due.At, due.Slot))];
+
+    private static bool Current(SessionV2[] sessions, int slot, int generation) =>
+        (uint)slot < (uint)sessions.Length && sessions[slot].Generation == generation && !sessions[slot].Free;
 
     private void Add(in T item, long time)
     {
@@ -181,7 +228,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         {
             // Nearly every event extends its key's only session, open: the loop below would do just this.
             ref var only = ref _sessions[first];
-            if (only.Next == None && !only.Fired && time > only.Start - _gap && time < only.Last + _gap)
+            if (only.IsOnlyAndOpen && time > only.Start - _gap && time < only.Last + _gap)
             {
                 only.Start = Math.Min(only.Start, time);
                 only.Last = Math.Max(only.Last, time);
@@ -286,9 +333,9 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             var fire = due.Slot >= 0;
             var slot = fire ? due.Slot : ~due.Slot;
             ref var session = ref _sessions[slot];
-            if (session.Generation != due.Generation || session.Free)
+            if (session.Free)
             {
-                continue;
+                continue; // left behind by a session merged away or removed (an entry met by a later session: above)
             }
 
             var end = session.Last + _gap;
@@ -496,16 +543,18 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         {
             if (_used == _sessions.Length)
             {
-                Array.Resize(ref _sessions, _used * 2);
+                if (_used == Session.MaxSlots)
+                {
+                    ThrowTooManySessions();
+                }
+
+                Array.Resize(ref _sessions, (int)Math.Min(_used * 2L, Session.MaxSlots));
             }
 
             slot = _used++;
         }
 
-        ref var session = ref _sessions[slot];
-        var generation = session.Generation;
-        session = default;
-        session.Generation = generation;
+        _sessions[slot] = default;
         return slot;
     }
 
@@ -513,16 +562,70 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     {
         ref var session = ref _sessions[slot];
         session.Free = true;
-        session.Generation++;
         session.Next = _free;
         _free = slot;
     }
 
     private void Push(long at, int slot, DueKind kind) =>
-        _due.Push(new SessionDue(at, kind == DueKind.Fire ? slot : ~slot, _sessions[slot].Generation));
+        _due.Push(new SessionDue(at, kind == DueKind.Fire ? slot : ~slot));
 
+    [DoesNotReturn]
+    private static void ThrowTooManySessions() =>
+        throw new InvalidOperationException($"A session window holds at most {Session.MaxSlots} open sessions.");
+
+    /// <summary>One session: 32 bytes with an int key and a long accumulator.</summary>
     [StructLayout(LayoutKind.Auto)]
     private struct Session
+    {
+        /// <summary>The most slots <see cref="Next"/> can name in its 29 bits.</summary>
+        public const int MaxSlots = (int)NextMask;
+        private const uint NextMask = (1u << 29) - 1;
+        private const uint FiredBit = 1u << 29;
+        private const uint EmittedBit = 1u << 30;
+        private const uint FreeBit = 1u << 31;
+        public TKey Key;
+        public long Start;
+        public long Last;
+        public TAcc Acc;
+        private uint _word; // the next slot + 1 (0: none) in the low 29 bits, then the flags
+
+        /// <summary>The key's next session slot, or the next free slot of a free one; <see cref="None"/> at the end.</summary>
+        public int Next
+        {
+            readonly get => (int)(_word & NextMask) - 1;
+            set => _word = (_word & ~NextMask) | (uint)(value + 1);
+        }
+
+        /// <summary>Not fired, and no further session of its key follows (one test of the word, for the fast path of <see cref="Add"/>).</summary>
+        public readonly bool IsOnlyAndOpen => (_word & (NextMask | FiredBit)) == 0;
+
+        /// <summary>Fired and kept for late updates (update policy).</summary>
+        public bool Fired
+        {
+            readonly get => (_word & FiredBit) != 0;
+            set => Set(FiredBit, value);
+        }
+
+        /// <summary>Has emitted a result, so any further one is an update.</summary>
+        public bool Emitted
+        {
+            readonly get => (_word & EmittedBit) != 0;
+            set => Set(EmittedBit, value);
+        }
+
+        /// <summary>On the free list.</summary>
+        public bool Free
+        {
+            readonly get => (_word & FreeBit) != 0;
+            set => Set(FreeBit, value);
+        }
+
+        private void Set(uint bit, bool value) => _word = value ? _word | bit : _word & ~bit;
+    }
+
+    /// <summary>A session as state versions 1 and 2 stored it (40 bytes with an int key and a long accumulator), read only to restore them.</summary>
+    [StructLayout(LayoutKind.Auto)]
+    private struct SessionV2
     {
         public TKey Key;
         public long Start;
@@ -541,6 +644,9 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         Purge,
     }
 
-    /// <summary>A queue entry as state format 1 stored it (24 bytes), read only to restore that format.</summary>
+    /// <summary>A queue entry as state version 1 stored it (24 bytes), read only to restore that version.</summary>
     private readonly record struct DueV1(long At, int Slot, int Generation, DueKind Kind);
+
+    /// <summary>A queue entry as state version 2 stored it (16 bytes; <c>~slot</c> for a purge), read only to restore that version.</summary>
+    private readonly record struct DueV2(long At, int Slot, int Generation);
 }
