@@ -23,9 +23,11 @@ namespace StreamKit.Windows;
 /// entry then finds that session fired (skipped), ending at the entry's time (fired, as its own entry would at the
 /// same time), or ending later (queued again at its end, as its own entry would be).
 /// <para>
-/// The index holds only slot numbers (open addressing, load at most ½) and compares keys in the sessions themselves,
+/// The index holds slot numbers (open addressing, load at most ½) and compares keys in the sessions themselves,
 /// so an event's lookup touches two cache lines, its index slot and its session, where a key-to-slot table touched
-/// four (slot, key, value, session). Per open session (int key, long count): 8 B of index (16 B just after it
+/// four (slot, key, value, session). Each entry also holds a 3-bit tag of its key's hash, so a probe past another
+/// key reads that key's session only one time in eight, and its distance from its home position, so deleting by
+/// backward shift does not read the keys of the entries it moves. At most 2²⁶ − 1 sessions are open at once. Per open session (int key, long count): 8 B of index (16 B just after it
 /// doubles), a 32-byte session (the next slot and the three flags share a word) and an 8-byte queue entry, 48 B with
 /// every array full.
 /// </para>
@@ -44,6 +46,17 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 {
     private const int StateVersion = 3;
     private const int None = -1;
+
+    // An index entry: the slot + 1 in the low 26 bits (so at most MaxSessions slots), a 3-bit tag from the key's hash
+    // (a probe reads a session's key only when the tags match: 1 in 8 of the other keys), and the entry's distance from
+    // its home position, 7 meaning 7 or more (the backward shift reads a key only then).
+    private const int MaxSessions = (1 << 26) - 1;
+    private const uint SlotMask = MaxSessions;
+    private const int TagBits = 3;
+    private const uint TagMask = (1u << TagBits) - 1;
+    private const int TagShift = 26;
+    private const int DisplacementShift = 29;
+    private const int MaxDisplacement = 7;
     private readonly long _gap;
     private readonly TKeySelector _keySelector;
     private readonly TAggregator _aggregator;
@@ -51,7 +64,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private readonly BatchOperator<WindowResult<TKey, TResult>> _next;
     private readonly OutputBuffer<WindowResult<TKey, TResult>> _output = new();
     private readonly LateEvents<T> _late;
-    private int[] _index; // open addressing: a key's first session slot + 1, 0 when empty
+    private uint[] _index; // open addressing: a key's first session slot + 1, its hash tag and displacement; 0 when empty
     private int _indexCount;
     private int _indexShift;
     private Session[] _sessions;
@@ -74,14 +87,14 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         _next = next;
         _late = new LateEvents<T>(settings);
         var capacity = Math.Max(settings.ExpectedKeys, 64);
-        _index = new int[IndexSize(capacity)];
+        _index = new uint[IndexSize(capacity)];
         _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
         _sessions = new Session[capacity];
         _due = new SessionDueQueue(capacity);
     }
 
     /// <summary>Bytes held by the operator's arrays: index, sessions and queue (for tests).</summary>
-    internal long ArrayBytes => ((long)_index.Length * sizeof(int)) + ((long)_sessions.Length * Unsafe.SizeOf<Session>()) + _due.ArrayBytes;
+    internal long ArrayBytes => ((long)_index.Length * sizeof(uint)) + ((long)_sessions.Length * Unsafe.SizeOf<Session>()) + _due.ArrayBytes;
 
     public override void OnBatch(Span<T> items, Span<long> timestamps)
     {
@@ -223,7 +236,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     {
         var key = _keySelector.Invoke(item);
         var position = Find(key);
-        var first = _index[position] - 1;
+        var first = First(_index[position]);
         if (first != None)
         {
             // Nearly every event extends its key's only session, open: the loop below would do just this.
@@ -386,7 +399,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     {
         var key = _sessions[slot].Key;
         var position = Find(key);
-        var first = _index[position] - 1;
+        var first = First(_index[position]);
         var head = first;
         var previous = None;
         for (var s = head; s != slot; s = _sessions[s].Next)
@@ -407,11 +420,13 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private int Find(in TKey key)
     {
         var mask = _index.Length - 1;
-        var position = Home(key);
+        var bits = Bits(key);
+        var position = (int)(bits >> TagBits);
+        var tag = ((uint)bits & TagMask) << TagShift;
         while (true)
         {
             var entry = _index[position];
-            if (entry == 0 || _sessions[entry - 1].Key.Equals(key))
+            if (entry == 0 || ((entry & (TagMask << TagShift)) == tag && _sessions[First(entry)].Key.Equals(key)))
             {
                 return position;
             }
@@ -423,7 +438,8 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     /// <summary>Points <paramref name="key"/>'s index position (from <see cref="Find"/>) at <paramref name="slot"/>; <see cref="None"/> removes the key.</summary>
     private void SetFirst(int position, in TKey key, int slot)
     {
-        if (_index[position] != 0)
+        var entry = _index[position];
+        if (entry != 0)
         {
             if (slot == None)
             {
@@ -431,7 +447,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             }
             else
             {
-                _index[position] = slot + 1;
+                _index[position] = (entry & ~SlotMask) | (uint)(slot + 1);
             }
 
             return;
@@ -443,23 +459,30 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             position = Find(key);
         }
 
-        _index[position] = slot + 1;
+        _index[position] = Entry(key, position, slot);
         _indexCount++;
     }
 
     private void RemoveAt(int hole)
     {
         // Backward-shift deletion: pull later members of the probe run into the hole when their home allows, so no
-        // tombstones build up.
+        // tombstones build up. The entries' displacements say where their homes are without reading their keys.
         var mask = _index.Length - 1;
         _index[hole] = 0;
         _indexCount--;
-        for (var position = (hole + 1) & mask; _index[position] != 0; position = (position + 1) & mask)
+        uint entry;
+        for (var position = (hole + 1) & mask; (entry = _index[position]) != 0; position = (position + 1) & mask)
         {
-            var home = Home(_sessions[_index[position] - 1].Key);
-            if (((position - home) & mask) >= ((position - hole) & mask))
+            var displacement = (int)(entry >> DisplacementShift);
+            if (displacement == MaxDisplacement)
             {
-                _index[hole] = _index[position];
+                displacement = (position - (int)(Bits(_sessions[First(entry)].Key) >> TagBits)) & mask;
+            }
+
+            var distance = (position - hole) & mask;
+            if (displacement >= distance)
+            {
+                _index[hole] = WithDisplacement(entry, displacement - distance);
                 _index[position] = 0;
                 hole = position;
             }
@@ -469,13 +492,16 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private void GrowIndex()
     {
         var old = _index;
-        _index = new int[old.Length * 2];
+        _index = new uint[old.Length * 2];
         _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
         foreach (var entry in old)
         {
             if (entry != 0)
             {
-                _index[Find(_sessions[entry - 1].Key)] = entry;
+                var slot = First(entry);
+                ref readonly var key = ref _sessions[slot].Key;
+                var position = Find(key);
+                _index[position] = Entry(key, position, slot);
             }
         }
     }
@@ -483,6 +509,11 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     /// <summary>Indexes every key's first session: each live session no other live session links to.</summary>
     private void RebuildIndex()
     {
+        if (_used > MaxSessions)
+        {
+            throw new InvalidDataException($"Corrupt state snapshot: {_used} session slots, more than {MaxSessions}.");
+        }
+
         var linked = new bool[_used];
         for (var slot = 0; slot < _used; slot++)
         {
@@ -493,20 +524,21 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             }
         }
 
-        _index = new int[IndexSize(_used)];
+        _index = new uint[IndexSize(_used)];
         _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
         _indexCount = 0;
         for (var slot = 0; slot < _used; slot++)
         {
             if (!_sessions[slot].Free && !linked[slot])
             {
-                var position = Find(_sessions[slot].Key);
+                ref readonly var key = ref _sessions[slot].Key;
+                var position = Find(key);
                 if (_index[position] != 0)
                 {
                     throw new InvalidDataException("Corrupt state snapshot: two session lists for one key.");
                 }
 
-                _index[position] = slot + 1;
+                _index[position] = Entry(key, position, slot);
                 _indexCount++;
             }
         }
@@ -514,10 +546,28 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
     private static int IndexSize(int keys) => 2 * (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(keys, 32, KeyedTable<TKey, int>.MaxCapacity));
 
+    /// <summary>The slot an index entry names (<see cref="None"/> for an empty entry).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Home(in TKey key) =>
-        // Fibonacci hashing, as KeyedTable: keys are often small dense integers, which the top bits of this product spread well.
-        (int)(((ulong)(uint)key.GetHashCode() * 0x9E3779B97F4A7C15UL) >> _indexShift);
+    private static int First(uint entry) => (int)(entry & SlotMask) - 1;
+
+    /// <summary>
+    /// The key's home position in the index (the top bits) followed by its tag (the <see cref="TagBits"/> bits below):
+    /// Fibonacci hashing, as KeyedTable, since keys are often small dense integers, which the top bits of this product
+    /// spread well.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Bits(in TKey key) => ((ulong)(uint)key.GetHashCode() * 0x9E3779B97F4A7C15UL) >> (_indexShift - TagBits);
+
+    /// <summary>The index entry for <paramref name="slot"/>, holding <paramref name="key"/> at <paramref name="position"/>.</summary>
+    private uint Entry(in TKey key, int position, int slot)
+    {
+        var bits = Bits(key);
+        var displacement = (position - (int)(bits >> TagBits)) & (_index.Length - 1);
+        return WithDisplacement((uint)(slot + 1) | (((uint)bits & TagMask) << TagShift), displacement);
+    }
+
+    private static uint WithDisplacement(uint entry, int displacement) =>
+        (entry & ~((uint)MaxDisplacement << DisplacementShift)) | ((uint)Math.Min(displacement, MaxDisplacement) << DisplacementShift);
 
     private void Unlink(ref int head, int previous, int slot)
     {
@@ -543,12 +593,12 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         {
             if (_used == _sessions.Length)
             {
-                if (_used == Session.MaxSlots)
+                if (_used == MaxSessions)
                 {
                     ThrowTooManySessions();
                 }
 
-                Array.Resize(ref _sessions, (int)Math.Min(_used * 2L, Session.MaxSlots));
+                Array.Resize(ref _sessions, (int)Math.Min(_used * 2L, MaxSessions));
             }
 
             slot = _used++;
@@ -571,14 +621,12 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
 
     [DoesNotReturn]
     private static void ThrowTooManySessions() =>
-        throw new InvalidOperationException($"A session window holds at most {Session.MaxSlots} open sessions.");
+        throw new InvalidOperationException($"A session window holds at most {MaxSessions} open sessions.");
 
     /// <summary>One session: 32 bytes with an int key and a long accumulator.</summary>
     [StructLayout(LayoutKind.Auto)]
     private struct Session
     {
-        /// <summary>The most slots <see cref="Next"/> can name in its 29 bits.</summary>
-        public const int MaxSlots = (int)NextMask;
         private const uint NextMask = (1u << 29) - 1;
         private const uint FiredBit = 1u << 29;
         private const uint EmittedBit = 1u << 30;

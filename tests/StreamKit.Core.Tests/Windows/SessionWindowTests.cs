@@ -129,6 +129,42 @@ public sealed class SessionWindowTests
         Assert.Equal(2, sink.Records.Count);
     }
 
+    [Theory]
+    [InlineData(LateEventPolicy.Drop)]
+    [InlineData(LateEventPolicy.SideOutput)]
+    [InlineData(LateEventPolicy.Update)]
+    public void Session_ThousandsOfKeysOpeningAndClosing_MatchesReferenceModel(LateEventPolicy policy)
+    {
+        // The property tests use a handful of keys; this drives the session index through growth, collisions and
+        // deletions (thousands of keys whose sessions open and close all the time, some keys far more often than
+        // others, events out of order and late).
+        var random = new Random(11);
+        var batches = new List<Batch>();
+        long clock = 1_000_000;
+        for (var b = 0; b < 300; b++)
+        {
+            var events = new Ev[random.Next(1, 200)];
+            for (var i = 0; i < events.Length; i++)
+            {
+                clock += random.Next(0, 3);
+                var key = random.Next(4) == 0 ? random.Next(64) : random.Next(8_000);
+                var behind = random.Next(50) == 0 ? random.Next(0, 900) : random.Next(0, 40);
+                events[i] = new Ev(clock - behind, key, random.Next(-50, 51), random.Next(20));
+            }
+
+            batches.Add(new Batch(0, events, 10));
+        }
+
+        var scenario = new Scenario { Kind = WindowKind.Session, Gap = 150, Policy = policy, LatenessMs = 300, OutOfOrderMs = 100, Batches = batches };
+        var model = ReferenceModel.Run(scenario);
+        var harness = WindowHarness.Build(scenario, Agg.Combine);
+        harness.Feed(scenario);
+        harness.Pipeline.Complete();
+
+        harness.AssertMatches(model, Agg.Combine, scenario);
+        Assert.True(model.Late > 0, "no late events");
+    }
+
     [Fact]
     public void State_OpenSessionsWithIntKeysAndLongCounts_Hold48BytesEachWithFullArrays()
     {
