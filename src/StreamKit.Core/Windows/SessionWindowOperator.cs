@@ -47,16 +47,15 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private const int StateVersion = 3;
     private const int None = -1;
 
-    // An index entry: the slot + 1 in the low 26 bits (so at most MaxSessions slots), a 3-bit tag from the key's hash
-    // (a probe reads a session's key only when the tags match: 1 in 8 of the other keys), and the entry's distance from
-    // its home position, 7 meaning 7 or more (the backward shift reads a key only then).
+    // An index entry: the slot + 1 in the low 26 bits (so at most MaxSessions slots), the entry's distance from its
+    // home position in the next 3, 7 meaning 7 or more (the backward shift reads a key only then), and in the top 3 a
+    // tag, bits 29-31 of the key's hash product, which the home position (bits 33 and up) does not use: a probe reads
+    // a session's key only when the tags match, 1 in 8 of the other keys.
     private const int MaxSessions = (1 << 26) - 1;
     private const uint SlotMask = MaxSessions;
-    private const int TagBits = 3;
-    private const uint TagMask = (1u << TagBits) - 1;
-    private const int TagShift = 26;
-    private const int DisplacementShift = 29;
+    private const int DisplacementShift = 26;
     private const int MaxDisplacement = 7;
+    private const uint TagMask = 7u << 29;
     private readonly long _gap;
     private readonly TKeySelector _keySelector;
     private readonly TAggregator _aggregator;
@@ -235,8 +234,8 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private void Add(in T item, long time)
     {
         var key = _keySelector.Invoke(item);
-        var position = Find(key);
-        var first = First(_index[position]);
+        var position = Find(key, out var entry);
+        var first = First(entry);
         if (first != None)
         {
             // Nearly every event extends its key's only session, open: the loop below would do just this.
@@ -398,8 +397,8 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private void Remove(int slot)
     {
         var key = _sessions[slot].Key;
-        var position = Find(key);
-        var first = First(_index[position]);
+        var position = Find(key, out var entry);
+        var first = First(entry);
         var head = first;
         var previous = None;
         for (var s = head; s != slot; s = _sessions[s].Next)
@@ -415,18 +414,21 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         }
     }
 
-    /// <summary>The index position holding <paramref name="key"/>'s first session, or the empty one where it would go.</summary>
+    /// <summary>
+    /// The index position holding <paramref name="key"/>'s first session, or the empty one where it would go, and the
+    /// <paramref name="entry"/> there (0 when empty).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Find(in TKey key)
+    private int Find(in TKey key, out uint entry)
     {
         var mask = _index.Length - 1;
-        var bits = Bits(key);
-        var position = (int)(bits >> TagBits);
-        var tag = ((uint)bits & TagMask) << TagShift;
+        var hash = Hash(key);
+        var position = (int)(hash >> _indexShift);
+        var tag = (uint)hash & TagMask;
         while (true)
         {
-            var entry = _index[position];
-            if (entry == 0 || ((entry & (TagMask << TagShift)) == tag && _sessions[First(entry)].Key.Equals(key)))
+            entry = _index[position];
+            if (entry == 0 || ((entry & TagMask) == tag && _sessions[First(entry)].Key.Equals(key)))
             {
                 return position;
             }
@@ -456,7 +458,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         if (2 * (_indexCount + 1) > _index.Length)
         {
             GrowIndex();
-            position = Find(key);
+            position = Find(key, out _);
         }
 
         _index[position] = Entry(key, position, slot);
@@ -473,10 +475,10 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
         uint entry;
         for (var position = (hole + 1) & mask; (entry = _index[position]) != 0; position = (position + 1) & mask)
         {
-            var displacement = (int)(entry >> DisplacementShift);
+            var displacement = (int)(entry >> DisplacementShift) & MaxDisplacement;
             if (displacement == MaxDisplacement)
             {
-                displacement = (position - (int)(Bits(_sessions[First(entry)].Key) >> TagBits)) & mask;
+                displacement = (position - (int)(Hash(_sessions[First(entry)].Key) >> _indexShift)) & mask;
             }
 
             var distance = (position - hole) & mask;
@@ -500,7 +502,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             {
                 var slot = First(entry);
                 ref readonly var key = ref _sessions[slot].Key;
-                var position = Find(key);
+                var position = Find(key, out _);
                 _index[position] = Entry(key, position, slot);
             }
         }
@@ -532,7 +534,7 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
             if (!_sessions[slot].Free && !linked[slot])
             {
                 ref readonly var key = ref _sessions[slot].Key;
-                var position = Find(key);
+                var position = Find(key, out _);
                 if (_index[position] != 0)
                 {
                     throw new InvalidDataException("Corrupt state snapshot: two session lists for one key.");
@@ -551,19 +553,18 @@ internal sealed class SessionWindowOperator<T, TKey, TKeySelector, TAcc, TResult
     private static int First(uint entry) => (int)(entry & SlotMask) - 1;
 
     /// <summary>
-    /// The key's home position in the index (the top bits) followed by its tag (the <see cref="TagBits"/> bits below):
-    /// Fibonacci hashing, as KeyedTable, since keys are often small dense integers, which the top bits of this product
-    /// spread well.
+    /// The key's hash product, whose top bits are its home position in the index: Fibonacci hashing, as KeyedTable,
+    /// since keys are often small dense integers, which the top bits of this product spread well.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong Bits(in TKey key) => ((ulong)(uint)key.GetHashCode() * 0x9E3779B97F4A7C15UL) >> (_indexShift - TagBits);
+    private static ulong Hash(in TKey key) => (ulong)(uint)key.GetHashCode() * 0x9E3779B97F4A7C15UL;
 
     /// <summary>The index entry for <paramref name="slot"/>, holding <paramref name="key"/> at <paramref name="position"/>.</summary>
     private uint Entry(in TKey key, int position, int slot)
     {
-        var bits = Bits(key);
-        var displacement = (position - (int)(bits >> TagBits)) & (_index.Length - 1);
-        return WithDisplacement((uint)(slot + 1) | (((uint)bits & TagMask) << TagShift), displacement);
+        var hash = Hash(key);
+        var displacement = (position - (int)(hash >> _indexShift)) & (_index.Length - 1);
+        return WithDisplacement((uint)(slot + 1) | ((uint)hash & TagMask), displacement);
     }
 
     private static uint WithDisplacement(uint entry, int displacement) =>
