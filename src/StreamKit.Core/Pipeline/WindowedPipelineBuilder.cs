@@ -86,7 +86,7 @@ public sealed class WindowedPipelineBuilder<TIn, T, TKey, TKeySelector>
     /// start with a million keys: the tables are then allocated once, at build time. A hint that is too small only
     /// means growth later; one that is too large costs memory whether or not the keys come: up to 48 bytes per key
     /// (int key, long count) for each window or slice open at once (a hopping window keeps size/hop + 1 slices), and
-    /// for sessions 64 to 88 bytes per key, so give sessions the number of keys with an open session, not of all keys.
+    /// for sessions 48 to 96 bytes per key, so give sessions the number of keys with an open session, not of all keys.
     /// </remarks>
     /// <param name="count">Distinct keys expected per window; 0 (the default) means no hint. Capped at 16,777,216.</param>
     public WindowedPipelineBuilder<TIn, T, TKey, TKeySelector> ExpectedKeys(int count)

@@ -27,12 +27,16 @@ public sealed class SnapshotFormatTests
 
     public static TheoryData<string> Windows() => ["hopping", "session"];
 
-    /// <summary>Every checked-in checkpoint and its window. <c>-state2</c>: session state version 2 (16-byte queue entries) inside format 1.</summary>
+    /// <summary>
+    /// Every checked-in checkpoint and its window. <c>-state2</c>: session state version 2 (16-byte queue entries) inside
+    /// format 1; <c>-state3</c>: version 3 (32-byte sessions, 8-byte ring entries).
+    /// </summary>
     public static TheoryData<string, string> Checkpoints() => new()
     {
         { "checkpoint-v1-hopping", "hopping" },
         { "checkpoint-v1-session", "session" },
         { "checkpoint-v1-session-state2", "session" },
+        { "checkpoint-v1-session-state3", "session" },
     };
 
     [Theory]
@@ -217,7 +221,7 @@ public sealed class SnapshotFormatTests
         [.. results.Select(static r => new Row(r.Start, r.End, r.Key, ReferenceModel.FormatPair(r.Value.Item1, r.Value.Item2), r.IsUpdate))];
 
     /// <summary>The checked-in checkpoint this build writes for <paramref name="window"/>.</summary>
-    private static string Written(string window) => window == "session" ? "checkpoint-v1-session-state2" : "checkpoint-v1-hopping";
+    private static string Written(string window) => window == "session" ? "checkpoint-v1-session-state3" : "checkpoint-v1-hopping";
 
     private static bool UpdateGolden => Environment.GetEnvironmentVariable("STREAMKIT_UPDATE_GOLDEN") == "1";
 

@@ -1,4 +1,7 @@
+using StreamKit.Aggregates;
+using StreamKit.Operators;
 using StreamKit.Pipeline;
+using StreamKit.State;
 using StreamKit.Testing;
 using StreamKit.Windows;
 
@@ -124,5 +127,89 @@ public sealed class SessionWindowTests
         Assert.Equal(1, pipeline.Counters.Late);
         Assert.Equal(1, pipeline.Counters.Dropped);
         Assert.Equal(2, sink.Records.Count);
+    }
+
+    [Theory]
+    [InlineData(LateEventPolicy.Drop)]
+    [InlineData(LateEventPolicy.SideOutput)]
+    [InlineData(LateEventPolicy.Update)]
+    public void Session_ThousandsOfKeysOpeningAndClosing_MatchesReferenceModel(LateEventPolicy policy)
+    {
+        // The property tests use a handful of keys; this drives the session index through growth, collisions and
+        // deletions (thousands of keys whose sessions open and close all the time, some keys far more often than
+        // others, events out of order and late).
+        var random = new Random(11);
+        var batches = new List<Batch>();
+        long clock = 1_000_000;
+        for (var b = 0; b < 300; b++)
+        {
+            var events = new Ev[random.Next(1, 200)];
+            for (var i = 0; i < events.Length; i++)
+            {
+                clock += random.Next(0, 3);
+                var key = random.Next(4) == 0 ? random.Next(64) : random.Next(8_000);
+                var behind = random.Next(50) == 0 ? random.Next(0, 900) : random.Next(0, 40);
+                events[i] = new Ev(clock - behind, key, random.Next(-50, 51), random.Next(20));
+            }
+
+            batches.Add(new Batch(0, events, 10));
+        }
+
+        var scenario = new Scenario { Kind = WindowKind.Session, Gap = 150, Policy = policy, LatenessMs = 300, OutOfOrderMs = 100, Batches = batches };
+        var model = ReferenceModel.Run(scenario);
+        var harness = WindowHarness.Build(scenario, Agg.Combine);
+        harness.Feed(scenario);
+        harness.Pipeline.Complete();
+
+        harness.AssertMatches(model, Agg.Combine, scenario);
+        Assert.True(model.Late > 0, "no late events");
+    }
+
+    [Fact]
+    public void State_OpenSessionsWithIntKeysAndLongCounts_Hold48BytesEachWithFullArrays()
+    {
+        // 65,536 keys with one open session each, ends in order (Q4's shape): the arrays, grown by doubling from 64,
+        // are exactly full. Per open session: 8 B of index (load 1/2), a 32-byte session and an 8-byte ring entry;
+        // besides, the heap's 64 entries of 12 bytes, whatever the number of sessions.
+        const int sessions = 1 << 16;
+        var window = new SessionWindowOperator<Ev, int, EvKey, long, long, CountAggregator<Ev>>(
+            WindowSpec.Session(TimeSpan.FromMinutes(30)), default, default, new WindowSettings<Ev>(LateEventPolicy.Drop, 0, null, new PipelineCounters()), new Discard());
+        var items = new Ev[sessions];
+        var times = new long[sessions];
+        for (var i = 0; i < sessions; i++)
+        {
+            items[i] = new Ev(i, i, 0, 0);
+            times[i] = i;
+        }
+
+        window.OnBatch(items, times);
+
+        const long heap = 64 * 12;
+        Assert.Equal((48L * sessions) + heap, window.ArrayBytes);
+    }
+
+    private sealed class Discard : BatchOperator<WindowResult<int, long>>
+    {
+        public override void OnBatch(Span<WindowResult<int, long>> items, Span<long> timestamps) => Assert.Fail("no session should close");
+
+        public override void OnWatermark(long watermark)
+        {
+        }
+
+        public override void OnCompleted()
+        {
+        }
+
+        public override void WriteState(StateWriter writer)
+        {
+        }
+
+        public override void ReadState(ref StateReader reader)
+        {
+        }
+
+        public override void Describe(List<KeyValuePair<string, string>> definition)
+        {
+        }
     }
 }
