@@ -56,7 +56,11 @@ public sealed class WindowSpec
     /// the session; a gap of at least <paramref name="gap"/> starts a new one. Out-of-order events that bridge two
     /// sessions merge them.
     /// </summary>
-    /// <remarks>A session's window is <c>[first event, last event + gap)</c>; it closes when the watermark passes its end.</remarks>
+    /// <remarks>
+    /// A session's window is <c>[first event, last event + gap)</c>; it closes when the watermark passes its end. One
+    /// pipeline holds at most 67,108,863 open sessions (about 3 GB of state at 48 bytes each); an event that would open
+    /// one more throws <see cref="InvalidOperationException"/>. Partition the input across pipelines beyond that.
+    /// </remarks>
     public static WindowSpec Session(TimeSpan gap) => new(WindowKind.Session, 0, 0, ToMilliseconds(gap, nameof(gap)));
 
     /// <summary>One window over the whole stream, emitted when a bounded input ends.</summary>

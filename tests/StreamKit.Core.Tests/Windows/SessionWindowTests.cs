@@ -190,6 +190,8 @@ public sealed class SessionWindowTests
 
     private sealed class Discard : BatchOperator<WindowResult<int, long>>
     {
+        public override bool ReadsTimestamps => false;
+
         public override void OnBatch(Span<WindowResult<int, long>> items, Span<long> timestamps) => Assert.Fail("no session should close");
 
         public override void OnWatermark(long watermark)
