@@ -1,5 +1,6 @@
 using System.Globalization;
 using Clickstream;
+using StreamKit;
 using StreamKit.Codecs;
 using StreamKit.Kafka;
 using StreamKit.Records;
@@ -8,7 +9,7 @@ using StreamKit.State;
 using StreamKit.Windows;
 
 // The crash test's child process: Q2 (views per page per minute) from a topic to a topic, bounded, checkpointing to a
-// FileStateStore every few batches and printing "checkpoint N" on stdout after each, so the test knows when to kill it.
+// FileStateStore every few batches and printing "checkpoint N windows=W" on stdout after each, so the test knows when to kill it.
 //   Worker --bootstrap B --input TOPIC --output TOPIC --group G --state DIR [--batch 200] [--checkpoint-every 5] [--delay-ms 0]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
@@ -33,14 +34,15 @@ var format = new RecordMap<WindowResult<int, long>>()
 await using var source = KafkaJobs.CreateSource(new KafkaAddress(bootstrap, Get("input"), Get("group")), bounded: true);
 await using var sink = KafkaJobs.CreateSink(new KafkaAddress(bootstrap, Get("output"), null), format);
 using var deadLetters = new JsonLinesDeadLetterSink(Path.Combine(stateDirectory, "deadletters.jsonl"));
+var pipeline = Queries.Tumbling(sink);
 var runner = new PipelineRunner<ClickEvent>(
-    Queries.Tumbling(sink),
+    pipeline,
     new SlowSource(source, delay),
     new JsonLinesDecoder<ClickEvent>(ClickEvents.Map),
     deadLetters,
     new PipelineRunnerOptions
     {
-        StateStore = new ReportingStore(new FileStateStore(stateDirectory)),
+        StateStore = new ReportingStore(new FileStateStore(stateDirectory), pipeline.Counters),
         StateKey = "clickstream-tumbling",
         BatchSize = batchSize,
         CheckpointEveryBatches = checkpointEvery,
@@ -77,8 +79,8 @@ internal sealed class SlowSource(IRecordSource inner, TimeSpan delay) : IRecordS
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>Tells the parent process about every saved checkpoint.</summary>
-internal sealed class ReportingStore(IStateStore inner) : IStateStore
+/// <summary>Tells the parent process about every saved checkpoint, with the windows fired so far (flushed to the sink before the save).</summary>
+internal sealed class ReportingStore(IStateStore inner, PipelineCounters counters) : IStateStore
 {
     private int _saves;
 
@@ -87,7 +89,7 @@ internal sealed class ReportingStore(IStateStore inner) : IStateStore
     public async ValueTask<string> SaveAsync(string key, ReadOnlyMemory<byte> data, string? expectedVersion, CancellationToken cancellationToken = default)
     {
         var version = await inner.SaveAsync(key, data, expectedVersion, cancellationToken);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint {++_saves}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint {++_saves} windows={counters.Out}"));
         Console.Out.Flush();
         return version;
     }
