@@ -27,9 +27,9 @@ namespace StreamKit.Windows;
 /// so an event's lookup touches two cache lines, its index slot and its session, where a key-to-slot table touched
 /// four (slot, key, value, session). Each entry also holds a 3-bit tag of its key's hash, so a probe past another
 /// key reads that key's session only one time in eight, and its distance from its home position, so deleting by
-/// backward shift does not read the keys of the entries it moves. At most 2²⁶ − 1 sessions are open at once. Per open session (int key, long count): 8 B of index (16 B just after it
-/// doubles), a 32-byte session (the next slot and the three flags share a word) and an 8-byte queue entry, 48 B with
-/// every array full.
+/// backward shift does not read the keys of the entries it moves. At most 2²⁶ − 1 sessions are open at once. Per
+/// open session (int key, long count): 8 B of index (16 B just after it doubles), a 32-byte session (the next slot
+/// and the three flags share a word) and an 8-byte queue entry, 48 B with every array full.
 /// </para>
 /// <para>
 /// State version 3 stores the 32-byte sessions and the queue as <see cref="SessionDueQueue"/> writes it, and rebuilds
